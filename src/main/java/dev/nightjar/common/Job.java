@@ -1,0 +1,36 @@
+package dev.nightjar.common;
+
+import java.util.List;
+
+/**
+ * A Nightjar job: a thin entry point that reads its settings, builds the work, runs it and
+ * returns an immutable result. Jobs register themselves in {@code
+ * META-INF/services/dev.nightjar.common.Job}; {@link dev.nightjar.Main} dispatches by {@link
+ * #name()}.
+ */
+public interface Job {
+  /** The name used on the command line, e.g. {@code featurize}. */
+  String name();
+
+  /** One line for {@code jobs/run --help}. */
+  String description();
+
+  /** Job-specific options; the common ones ({@code --warehouse}, {@code --date}, ...) are added. */
+  default List<OptionSpec> options() {
+    return List.of();
+  }
+
+  /**
+   * Checks the configuration this job uses, before any data is read. Throw {@link
+   * UsageException} naming the key on a bad value.
+   */
+  default void validate(JobContext context) {}
+
+  /** Runs the job. Throw {@link JobFailedException} with a message for people on failure. */
+  JobResult run(JobContext context);
+
+  /** Benchmarks are jobs too, listed apart and launched by {@code jobs/bench NAME}. */
+  default boolean isBenchmark() {
+    return name().startsWith("bench-");
+  }
+}

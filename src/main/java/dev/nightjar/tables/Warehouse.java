@@ -1,0 +1,142 @@
+package dev.nightjar.tables;
+
+import dev.nightjar.common.JobFailedException;
+import io.delta.tables.DeltaTable;
+import java.io.IOException;
+import java.time.LocalDate;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+
+/**
+ * The root under which every table lives, one Delta table per directory. Writes replace exactly
+ * the partition a run owns in one Delta transaction: a rerun never duplicates rows, and a crash
+ * before the commit leaves the previous snapshot readable.
+ */
+public final class Warehouse {
+  /** The run-date partition column of nightly outputs. */
+  public static final String DS = "ds";
+
+  private final SparkSession spark;
+  private final String root;
+
+  public Warehouse(SparkSession spark, String root) {
+    this.spark = spark;
+    this.root = root.endsWith("/") ? root.substring(0, root.length() - 1) : root;
+  }
+
+  public SparkSession spark() {
+    return spark;
+  }
+
+  public String root() {
+    return root;
+  }
+
+  public String tablePath(String table) {
+    return root + "/" + table;
+  }
+
+  public boolean exists(String table) {
+    return DeltaTable.isDeltaTable(spark, tablePath(table));
+  }
+
+  /** Names of the Delta tables under the root. */
+  public List<String> tables() {
+    try {
+      Path p = new Path(root);
+      FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      if (!fs.exists(p)) {
+        return List.of();
+      }
+      return java.util.Arrays.stream(fs.listStatus(p))
+          .filter(s -> s.isDirectory())
+          .map(s -> s.getPath().getName())
+          .filter(this::exists)
+          .sorted()
+          .collect(Collectors.toList());
+    } catch (IOException e) {
+      throw new JobFailedException("Cannot list warehouse " + root + ": " + e.getMessage(), e);
+    }
+  }
+
+  public Dataset<Row> read(String table) {
+    if (!exists(table)) {
+      throw new JobFailedException(
+          "Table " + table + " does not exist in warehouse " + root
+              + " (expected a Delta table at " + tablePath(table) + ")");
+    }
+    return spark.read().format("delta").load(tablePath(table));
+  }
+
+  /** One run date of a table partitioned by {@value #DS}. */
+  public Dataset<Row> read(String table, LocalDate ds) {
+    return read(table).where(functions.col(DS).equalTo(ds.toString()));
+  }
+
+  /**
+   * Replaces the rows of one run date: {@code ds} is added as a partition column and everything
+   * else in that partition is removed in the same transaction.
+   */
+  public long replacePartition(String table, Dataset<Row> rows, LocalDate ds) {
+    Map<String, String> partition = new LinkedHashMap<>();
+    partition.put(DS, ds.toString());
+    return replace(table, rows, partition);
+  }
+
+  /**
+   * Replaces the rows matching {@code partition} (column to value, in partition order) with
+   * {@code rows}, in one Delta transaction.
+   *
+   * @return the number of rows written
+   */
+  public long replace(String table, Dataset<Row> rows, Map<String, String> partition) {
+    Dataset<Row> out = rows;
+    StringBuilder where = new StringBuilder();
+    for (Map.Entry<String, String> e : partition.entrySet()) {
+      out = out.withColumn(e.getKey(), functions.lit(e.getValue()));
+      if (where.length() > 0) {
+        where.append(" AND ");
+      }
+      where.append('`').append(e.getKey()).append("` = '")
+          .append(e.getValue().replace("'", "\\'")).append('\'');
+    }
+    out.write()
+        .format("delta")
+        .mode(SaveMode.Overwrite)
+        .partitionBy(partition.keySet().toArray(new String[0]))
+        .option("replaceWhere", where.toString())
+        .option("userMetadata", "nightjar " + where)
+        .save(tablePath(table));
+    return lastCommitRows(table);
+  }
+
+  /** Replaces a whole unpartitioned table (a snapshot) in one transaction. */
+  public long replaceAll(String table, Dataset<Row> rows) {
+    rows.write()
+        .format("delta")
+        .mode(SaveMode.Overwrite)
+        .option("overwriteSchema", "true")
+        .save(tablePath(table));
+    return lastCommitRows(table);
+  }
+
+  /** Rows written by the table's latest commit, from Delta's own operation metrics. */
+  public long lastCommitRows(String table) {
+    Row last =
+        DeltaTable.forPath(spark, tablePath(table)).history(1).select("operationMetrics").first();
+    scala.collection.Map<String, String> metrics = last.getMap(0);
+    if (metrics == null || metrics.get("numOutputRows").isEmpty()) {
+      return 0L;
+    }
+    return Long.parseLong(metrics.get("numOutputRows").get());
+  }
+}

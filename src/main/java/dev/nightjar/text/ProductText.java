@@ -1,0 +1,33 @@
+package dev.nightjar.text;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The text fields of a product that featurization reads, in the order their tokens are joined.
+ * A product missing a field is treated as having it empty.
+ */
+public final class ProductText {
+  public static final String PRODUCT_ID = "product_id";
+  public static final List<String> FIELDS =
+      List.of("title", "description", "collection", "tags", "vendor", "product_type");
+
+  private ProductText() {}
+
+  /**
+   * The tokens of all fields of one product, as the batch job computes them. A field longer than
+   * {@code maxFieldChars} is cut to that length first.
+   */
+  public static List<String> tokens(
+      TextCleaner cleaner, Iterable<String> fieldValues, int maxFieldChars) {
+    List<String> out = new ArrayList<>();
+    for (String v : fieldValues) {
+      cleaner.tokens(truncate(v, maxFieldChars), out);
+    }
+    return out;
+  }
+
+  public static String truncate(String v, int maxChars) {
+    return v == null || v.length() <= maxChars ? v : v.substring(0, maxChars);
+  }
+}
