@@ -43,7 +43,7 @@ public final class Main {
       return ExitCodes.USAGE;
     } catch (JobFailedException e) {
       err.println("nightjar: job failed: " + e.getMessage());
-      LOG.error("Job failed", e);
+      LOG.debug("Job failed", e);
       return e.exitCode();
     }
   }

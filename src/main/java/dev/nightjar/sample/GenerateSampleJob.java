@@ -11,6 +11,7 @@ import dev.nightjar.taxonomy.Taxonomy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.ServiceLoader;
 
 /**
  * {@code jobs/run generate-sample}: writes a deterministic synthetic world into the warehouse
@@ -93,6 +94,12 @@ public final class GenerateSampleJob implements Job {
     result.rows(TAXONOMY, w.replaceAll(TAXONOMY, SampleTables.taxonomy(w.spark(), taxonomy)));
     context.stage("generate " + o.products() + " products");
     result.rows(PRODUCTS, w.replaceAll(PRODUCTS, SampleTables.products(w.spark(), generator, o.products(), partitions)));
+    SampleWorld world =
+        new SampleWorld(o.seed(), taxonomy, generator, o.products(), partitions, w.read(PRODUCTS));
+    for (SampleDataset d : ServiceLoader.load(SampleDataset.class, GenerateSampleJob.class.getClassLoader())) {
+      context.stage("generate " + d.name());
+      d.write(context, world, w, result);
+    }
     return result.metric("seed", o.seed()).build();
   }
 }

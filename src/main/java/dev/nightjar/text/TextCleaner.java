@@ -106,7 +106,7 @@ public final class TextCleaner implements Serializable {
         i++;
       } else if (c == '&') {
         int semi = -1;
-        for (int j = i + 1; j < n && j <= i + 10; j++) {
+        for (int j = i + 1; j < n && j <= i + 32; j++) {
           char d = s.charAt(j);
           if (d == ';') {
             semi = j;
