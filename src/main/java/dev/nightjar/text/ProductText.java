@@ -27,7 +27,14 @@ public final class ProductText {
     return out;
   }
 
+  /** The first {@code maxChars} characters (code points, as Spark SQL's substring counts them). */
   public static String truncate(String v, int maxChars) {
-    return v == null || v.length() <= maxChars ? v : v.substring(0, maxChars);
+    if (v == null || v.length() <= maxChars) {
+      return v;
+    }
+    if (v.codePointCount(0, v.length()) <= maxChars) {
+      return v;
+    }
+    return v.substring(0, v.offsetByCodePoints(0, maxChars));
   }
 }

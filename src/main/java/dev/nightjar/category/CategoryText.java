@@ -1,0 +1,67 @@
+package dev.nightjar.category;
+
+import dev.nightjar.text.ProductColumns;
+import dev.nightjar.text.ProductText;
+import dev.nightjar.text.TextCleaner;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+
+/**
+ * The terms the category model reads, from a product's fields, in plain Java so that the batch
+ * jobs and the serving code build exactly the same input:
+ *
+ * <ul>
+ *   <li>the tokens of every field, cleaned by {@link TextCleaner}, with the description cut to
+ *       its first {@code descriptionChars} characters (long descriptions are mostly specification
+ *       boilerplate that dilutes the title);
+ *   <li>each title token again as {@code t:token}, so title words get weights of their own;
+ *   <li>each pair of adjacent title tokens as {@code b:first_second}.
+ * </ul>
+ *
+ * The prefixes cannot collide with plain tokens: the cleaner never emits {@code :} or {@code _}.
+ */
+public final class CategoryText {
+  public static final String TOKENS = "tokens";
+  public static final String TITLE_PREFIX = "t:";
+  public static final String BIGRAM_PREFIX = "b:";
+
+  private CategoryText() {}
+
+  /** The model's terms for one product, its fields in the order of {@link ProductText#FIELDS}. */
+  public static List<String> terms(List<String> fieldValues, int descriptionChars, int maxFieldChars) {
+    List<String> values = new ArrayList<>(fieldValues);
+    int d = ProductText.FIELDS.indexOf("description");
+    values.set(d, ProductText.truncate(values.get(d), descriptionChars));
+    List<String> out = ProductText.tokens(TextCleaner.DEFAULT, values, maxFieldChars);
+    List<String> title = TextCleaner.DEFAULT.tokens(ProductText.truncate(values.get(0), maxFieldChars));
+    for (String t : title) {
+      out.add(TITLE_PREFIX + t);
+    }
+    for (int i = 0; i + 1 < title.size(); i++) {
+      out.add(BIGRAM_PREFIX + title.get(i) + "_" + title.get(i + 1));
+    }
+    return out;
+  }
+
+  /** Adds column {@value #TOKENS} (the model's terms) to any product input; missing fields are empty. */
+  public static Dataset<Row> tokenize(Dataset<Row> products, String inputName, int descriptionChars, int maxFieldChars) {
+    Dataset<Row> df = ProductColumns.normalize(products, inputName);
+    var udf = functions.udf(
+        (UDF1<scala.collection.Seq<String>, List<String>>) fields -> {
+          List<String> values = new ArrayList<>(fields.size());
+          for (int i = 0; i < fields.size(); i++) {
+            values.add(fields.apply(i));
+          }
+          return terms(values, descriptionChars, maxFieldChars);
+        },
+        DataTypes.createArrayType(DataTypes.StringType, false));
+    Column[] cols = ProductText.FIELDS.stream().map(functions::col).toArray(Column[]::new);
+    return df.withColumn(TOKENS, udf.apply(functions.array(cols)));
+  }
+}

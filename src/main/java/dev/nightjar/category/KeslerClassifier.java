@@ -1,0 +1,302 @@
+package dev.nightjar.category;
+
+import dev.nightjar.taxonomy.Taxonomy;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.Estimator;
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StringType;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hierarchical classification with Kesler's construction, in the spirit of Spark's {@code
+ * OneVsRest} but with ONE binary logistic regression for all classes. This is the pointwise form
+ * of the Shopify recipe: a product is expanded over candidate classes (see {@link
+ * KeslerExpansion}); each term is prefixed with the class and hashed (see {@link
+ * KeslerFeatures}); the row's label is 1 when the product's true category is that class or one of
+ * its descendants.
+ *
+ * <p>Training streams: the products (not the expanded rows) are cached once, sorted in a seeded
+ * random order; each epoch every partition runs AdaGrad over its products from the current model,
+ * generating and hashing each product's rows while it computes the gradient; the partitions'
+ * models are then averaged on the driver (iterative parameter mixing). Memory is the product data
+ * plus one {@code 2 * numFeatures} float array per task, whatever the number of classes.
+ */
+public final class KeslerClassifier extends Estimator<KeslerModel> {
+  private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(KeslerClassifier.class);
+
+  public static final String EXPANSION_SIBLINGS = "siblings";
+  public static final String EXPANSION_FULL = "full";
+  public static final String REBALANCE_NONE = "none";
+  public static final String REBALANCE_INVERSE = "inverse-frequency";
+  public static final String REBALANCE_UNDERSAMPLE = "undersample";
+
+  private final String uid;
+  private Taxonomy taxonomy;
+  private final Param<String> tokensCol;
+  private final Param<String> labelCol;
+  private final IntParam numFeatures;
+  private final IntParam epochs;
+  private final DoubleParam learningRate;
+  private final DoubleParam regParam;
+  private final Param<String> expansion;
+  private final IntParam sampledNegatives;
+  private final Param<String> rebalance;
+  private final IntParam numPartitions;
+  private final LongParam seed;
+
+  public KeslerClassifier() {
+    this(Identifiable.randomUID("keslerClassifier"));
+  }
+
+  public KeslerClassifier(String uid) {
+    this.uid = uid;
+    tokensCol = new Param<>(this, "tokensCol", "input column of cleaned tokens (array<string>)");
+    labelCol = new Param<>(this, "labelCol", "true category: a path 'A > B > C' (string) or a taxonomy id (integer)");
+    numFeatures = new IntParam(this, "numFeatures", "number of hashed (class, term) features", ParamValidators.inRange(2, 1 << 30));
+    epochs = new IntParam(this, "epochs", "passes over the products", ParamValidators.inRange(1, 1000));
+    learningRate = new DoubleParam(this, "learningRate", "AdaGrad base learning rate", ParamValidators.gt(0.0));
+    regParam = new DoubleParam(this, "regParam", "L2 regularization on touched weights", ParamValidators.gtEq(0.0));
+    expansion = new Param<>(this, "expansion", "candidate classes per product: siblings (the true path and its siblings at each level) or full (every class)",
+        ParamValidators.inArray(new String[] {EXPANSION_SIBLINGS, EXPANSION_FULL}));
+    sampledNegatives = new IntParam(this, "sampledNegatives", "extra random negative classes per product and epoch (siblings expansion)", ParamValidators.gtEq(0));
+    rebalance = new Param<>(this, "rebalance", "class rebalancing: none, inverse-frequency (weights) or undersample (majority classes)",
+        ParamValidators.inArray(new String[] {REBALANCE_NONE, REBALANCE_INVERSE, REBALANCE_UNDERSAMPLE}));
+    numPartitions = new IntParam(this, "numPartitions", "training tasks per epoch; 0 = default parallelism", ParamValidators.gtEq(0));
+    seed = new LongParam(this, "seed", "random seed (order, sampled negatives, undersampling)");
+    setDefault(tokensCol, "tokens");
+    setDefault(labelCol, "category");
+    setDefault(numFeatures, 1 << 24);
+    setDefault(epochs, 30);
+    setDefault(learningRate, 0.3);
+    setDefault(regParam, 0.0);
+    setDefault(expansion, EXPANSION_SIBLINGS);
+    setDefault(sampledNegatives, 0);
+    setDefault(rebalance, REBALANCE_NONE);
+    setDefault(numPartitions, 0);
+    setDefault(seed, 42L);
+  }
+
+  @Override
+  public String uid() {
+    return uid;
+  }
+
+  public KeslerClassifier setTaxonomy(Taxonomy t) {
+    this.taxonomy = t;
+    return this;
+  }
+
+  public Taxonomy getTaxonomy() {
+    return taxonomy;
+  }
+
+  public KeslerClassifier setTokensCol(String v) { set(tokensCol, v); return this; }
+  public KeslerClassifier setLabelCol(String v) { set(labelCol, v); return this; }
+  public KeslerClassifier setNumFeatures(int v) { set(numFeatures, v); return this; }
+  public KeslerClassifier setEpochs(int v) { set(epochs, v); return this; }
+  public KeslerClassifier setLearningRate(double v) { set(learningRate, v); return this; }
+  public KeslerClassifier setRegParam(double v) { set(regParam, v); return this; }
+  public KeslerClassifier setExpansion(String v) { set(expansion, v); return this; }
+  public KeslerClassifier setSampledNegatives(int v) { set(sampledNegatives, v); return this; }
+  public KeslerClassifier setRebalance(String v) { set(rebalance, v); return this; }
+  public KeslerClassifier setNumPartitions(int v) { set(numPartitions, v); return this; }
+  public KeslerClassifier setSeed(long v) { set(seed, v); return this; }
+
+  public Param<String> tokensCol() { return tokensCol; }
+  public Param<String> labelCol() { return labelCol; }
+  public IntParam numFeatures() { return numFeatures; }
+  public IntParam epochs() { return epochs; }
+  public DoubleParam learningRate() { return learningRate; }
+  public DoubleParam regParam() { return regParam; }
+  public Param<String> expansion() { return expansion; }
+  public IntParam sampledNegatives() { return sampledNegatives; }
+  public Param<String> rebalance() { return rebalance; }
+  public IntParam numPartitions() { return numPartitions; }
+  public LongParam seed() { return seed; }
+
+  private int intOf(IntParam p) {
+    return (Integer) getOrDefault(p);
+  }
+
+  private double doubleOf(DoubleParam p) {
+    return (Double) getOrDefault(p);
+  }
+
+  @Override
+  public KeslerModel fit(Dataset<?> dataset) {
+    transformSchema(dataset.schema(), true);
+    if (taxonomy == null) {
+      throw new IllegalStateException("KeslerClassifier needs a taxonomy: call setTaxonomy first");
+    }
+    var spark = dataset.sparkSession();
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    int nf = intOf(numFeatures);
+    long sd = (Long) getOrDefault(seed);
+    int parts = intOf(numPartitions) > 0 ? intOf(numPartitions) : jsc.defaultParallelism();
+    KeslerTrainer.Settings settings =
+        new KeslerTrainer.Settings(nf,
+            getOrDefault(expansion).equals(EXPANSION_FULL) ? KeslerExpansion.Mode.FULL : KeslerExpansion.Mode.SIBLINGS,
+            intOf(sampledNegatives), doubleOf(learningRate), doubleOf(regParam), sd);
+    Broadcast<Taxonomy> tax = jsc.broadcast(taxonomy);
+    boolean pathLabels = dataset.schema().apply(getOrDefault(labelCol)).dataType() instanceof StringType;
+
+    // Products in a seeded random order, cached once (the products, never their expansion).
+    Dataset<Row> products =
+        dataset.select(functions.col(getOrDefault(tokensCol)).as("tokens"), functions.col(getOrDefault(labelCol)).as("label"))
+            .withColumn("key", functions.xxhash64(functions.col("tokens"), functions.col("label"), functions.lit(sd)))
+            .repartition(parts, functions.col("key"))
+            .sortWithinPartitions("key");
+    JavaRDD<KeslerTrainer.Example> examples =
+        products.javaRDD().map(r -> {
+          Taxonomy t = tax.value();
+          Object label = r.get(1);
+          Taxonomy.Node node = pathLabels ? t.byPath((String) label) : t.byId(((Number) label).longValue());
+          if (node == null) {
+            throw new IllegalArgumentException("KeslerClassifier: label " + label + " is not in the taxonomy");
+          }
+          return new KeslerTrainer.Example(node.index(), 1f, KeslerFeatures.terms(r.getList(0)), r.getLong(2));
+        });
+    examples = rebalanced(examples, jsc, sd).persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      KeslerTrainer trainer = new KeslerTrainer(taxonomy, settings);
+      float[] model = KeslerTrainer.newModel(nf);
+      int totalEpochs = intOf(epochs);
+      for (int epoch = 0; epoch < totalEpochs; epoch++) {
+        final int ep = epoch;
+        Broadcast<float[]> current = jsc.broadcast(model);
+        Partial sum =
+            examples.mapPartitions(it -> {
+                  float[] local = current.value().clone();
+                  double[] lr = trainer.epoch(local, it, ep);
+                  return List.of(new Partial(local, lr[0], lr[1], 1)).iterator();
+                })
+                .treeReduce(Partial::add, 2);
+        current.destroy();
+        float[] next = new float[model.length];
+        for (int j = 0; j < model.length; j += 2) {
+          next[j] = sum.model[j] / sum.tasks;
+          // Sum of the tasks' AdaGrad increments: each task started from the same accumulators.
+          next[j + 1] = sum.model[j + 1] - (sum.tasks - 1) * model[j + 1];
+        }
+        model = next;
+        LOG.info("Kesler epoch {}: {} rows, mean log-loss {}", epoch + 1, (long) sum.rows, sum.loss / Math.max(1, sum.rows));
+      }
+      float[] weights = new float[nf];
+      for (int i = 0; i < nf; i++) {
+        weights[i] = model[2 * i];
+      }
+      Map<String, Object> info = new HashMap<>();
+      info.put("numFeatures", nf);
+      info.put("epochs", intOf(epochs));
+      info.put("expansion", getOrDefault(expansion));
+      info.put("sampledNegatives", intOf(sampledNegatives));
+      info.put("rebalance", getOrDefault(rebalance));
+      info.put("learningRate", doubleOf(learningRate));
+      info.put("regParam", doubleOf(regParam));
+      info.put("classes", taxonomy.size());
+      KeslerModel m = new KeslerModel(KeslerModel.newUid(), taxonomy, weights, info);
+      m.setTokensCol(getOrDefault(tokensCol));
+      return m.setParent(this);
+    } finally {
+      examples.unpersist(false);
+      tax.destroy();
+    }
+  }
+
+  /** Applies the rebalance param: per-class weights, or dropping part of the majority classes. */
+  private JavaRDD<KeslerTrainer.Example> rebalanced(JavaRDD<KeslerTrainer.Example> examples, JavaSparkContext jsc, long sd) {
+    String mode = getOrDefault(rebalance);
+    if (mode.equals(REBALANCE_NONE)) {
+      return examples;
+    }
+    // One count per class: small, whatever the number of products.
+    Map<Integer, Long> counts = examples.map(KeslerTrainer.Example::trueIndex).countByValue();
+    List<Long> sorted = new ArrayList<>(counts.values());
+    sorted.sort(null);
+    double total = sorted.stream().mapToLong(Long::longValue).sum();
+    double mean = total / counts.size();
+    double median = sorted.get(sorted.size() / 2);
+    Broadcast<Map<Integer, Long>> bc = jsc.broadcast(new HashMap<>(counts));
+    if (mode.equals(REBALANCE_INVERSE)) {
+      // Weight mean/count, clipped to [0.1, 10] so a rare class cannot dominate the gradient.
+      return examples.map(e -> new KeslerTrainer.Example(e.trueIndex(),
+          (float) Math.max(0.1, Math.min(10.0, mean / bc.value().get(e.trueIndex()))), e.terms(), e.key()));
+    }
+    // Undersample: a class keeps at most twice the median class size, chosen by the product's key.
+    double cap = 2 * median;
+    return examples.filter(e -> {
+      double keep = cap / bc.value().get(e.trueIndex());
+      return keep >= 1 || Math.floorMod(e.key() ^ sd, 1_000_000L) < keep * 1_000_000L;
+    });
+  }
+
+  /** A task's model after one epoch, summed with the others' by treeReduce. */
+  static final class Partial implements java.io.Serializable {
+    final float[] model;
+    final double loss;
+    final double rows;
+    final int tasks;
+
+    Partial(float[] model, double loss, double rows, int tasks) {
+      this.model = model;
+      this.loss = loss;
+      this.rows = rows;
+      this.tasks = tasks;
+    }
+
+    static Partial add(Partial a, Partial b) {
+      for (int i = 0; i < a.model.length; i++) {
+        a.model[i] += b.model[i];
+      }
+      return new Partial(a.model, a.loss + b.loss, a.rows + b.rows, a.tasks + b.tasks);
+    }
+  }
+
+  @Override
+  public StructType transformSchema(StructType schema) {
+    List<String> names = java.util.Arrays.asList(schema.fieldNames());
+    String tc = getOrDefault(tokensCol);
+    String lc = getOrDefault(labelCol);
+    if (!names.contains(tc) || !names.contains(lc)) {
+      throw new IllegalArgumentException("KeslerClassifier expected columns " + tc + " and " + lc
+          + ", found columns " + String.join(", ", names));
+    }
+    DataType t = schema.apply(tc).dataType();
+    if (!(t instanceof ArrayType a && a.elementType() instanceof StringType)) {
+      throw new IllegalArgumentException("KeslerClassifier expected column " + tc + " of type array<string>, found " + t.simpleString());
+    }
+    DataType l = schema.apply(lc).dataType();
+    if (!(l instanceof StringType || l instanceof org.apache.spark.sql.types.IntegralType)) {
+      throw new IllegalArgumentException("KeslerClassifier expected label column " + lc
+          + " of type string (a path) or an integer (a taxonomy id), found " + l.simpleString());
+    }
+    return schema;
+  }
+
+  @Override
+  public KeslerClassifier copy(ParamMap extra) {
+    KeslerClassifier c = defaultCopy(extra);
+    return c.setTaxonomy(taxonomy);
+  }
+}

@@ -1,0 +1,369 @@
+package dev.nightjar.category;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nightjar.taxonomy.Taxonomy;
+import dev.nightjar.text.FeatureHashing;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.ml.Model;
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StringType;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * A trained Kesler classifier: one weight vector over hashed (class, term) features, and the
+ * taxonomy it predicts into. Prediction is greedy and top-down: score the root's children, take
+ * the best, descend into its children, until a leaf; with {@link #minConfidence()} above 0 it
+ * stops at an inner node when the best child's probability is below it.
+ *
+ * <p>{@link #predict(List)} is plain Java (serving and tests call it); {@link #transform} adds the
+ * columns {@code category} (path), {@code category_id} and {@code level_scores} (the chosen
+ * child's probability at each level).
+ */
+public final class KeslerModel extends Model<KeslerModel> implements MLWritable {
+  private static final long serialVersionUID = 1L;
+  private static final int FORMAT = 1;
+
+  public static final StructType PREDICTION =
+      new StructType()
+          .add("category", DataTypes.StringType)
+          .add("category_id", DataTypes.LongType)
+          .add("level_scores", DataTypes.createArrayType(DataTypes.DoubleType, false));
+
+  private final String uid;
+  private final Taxonomy taxonomy;
+  private final float[] weights;
+  private final Map<String, Object> info;
+  private final Param<String> tokensCol;
+  private final Param<String> predictionCol;
+  private final DoubleParam minConfidence;
+  private transient byte[][] prefixes;
+
+  /** One prediction: the node (taxonomy index and id), its path and the score of each level. */
+  public record Prediction(int index, long id, String path, double[] levelScores) {}
+
+  public KeslerModel(String uid, Taxonomy taxonomy, float[] weights, Map<String, Object> info) {
+    this.uid = uid;
+    this.taxonomy = taxonomy;
+    this.weights = weights;
+    this.info = new LinkedHashMap<>(info);
+    this.tokensCol = new Param<>(this, "tokensCol", "input column of cleaned tokens (array<string>)");
+    this.predictionCol = new Param<>(this, "predictionCol", "output column of the predicted path");
+    this.minConfidence =
+        new DoubleParam(this, "minConfidence",
+            "stop at an inner node when the best child's probability is below this (0 = always descend to a leaf)",
+            ParamValidators.inRange(0.0, 1.0));
+    setDefault(tokensCol, "tokens");
+    setDefault(predictionCol, "category");
+    setDefault(minConfidence, 0.0);
+  }
+
+  @Override
+  public String uid() {
+    return uid;
+  }
+
+  public Taxonomy taxonomy() {
+    return taxonomy;
+  }
+
+  public int numFeatures() {
+    return weights.length;
+  }
+
+  /** The weights (shared, do not modify): index = FarmHash64(classId|term) mod numFeatures. */
+  public float[] weights() {
+    return weights;
+  }
+
+  /** Training date, data, settings and metrics recorded at training time. */
+  public Map<String, Object> info() {
+    return java.util.Collections.unmodifiableMap(info);
+  }
+
+  public KeslerModel withInfo(String key, Object value) {
+    info.put(key, value);
+    return this;
+  }
+
+  public Param<String> tokensCol() {
+    return tokensCol;
+  }
+
+  public Param<String> predictionCol() {
+    return predictionCol;
+  }
+
+  public DoubleParam minConfidence() {
+    return minConfidence;
+  }
+
+  public KeslerModel setTokensCol(String c) {
+    set(tokensCol, c);
+    return this;
+  }
+
+  public KeslerModel setPredictionCol(String c) {
+    set(predictionCol, c);
+    return this;
+  }
+
+  public KeslerModel setMinConfidence(double v) {
+    set(minConfidence, v);
+    return this;
+  }
+
+  public double getMinConfidence() {
+    return (Double) getOrDefault(minConfidence);
+  }
+
+  /** The raw score (log-odds) of class {@code classIndex} for an encoded product. */
+  public double score(KeslerFeatures.Encoded enc, int classIndex, int[] scratch) {
+    if (prefixes == null) {
+      prefixes = KeslerFeatures.prefixes(taxonomy);
+    }
+    enc.indices(prefixes[classIndex], weights.length, scratch);
+    int m = enc.size();
+    double z = 0;
+    for (int k = 0; k < m; k++) {
+      z += weights[scratch[k]];
+    }
+    return z * enc.value + weights[scratch[m]];
+  }
+
+  /** Greedy top-down prediction for one product's cleaned tokens. */
+  public Prediction predict(List<String> tokens) {
+    return predict(tokens, getMinConfidence());
+  }
+
+  public Prediction predict(List<String> tokens, double minConf) {
+    KeslerFeatures.Encoded enc = new KeslerFeatures.Encoded(KeslerFeatures.terms(tokens));
+    int[] scratch = new int[enc.size() + 1];
+    int node = 0;
+    List<Double> scores = new ArrayList<>();
+    while (true) {
+      int[] children = taxonomy.children(node);
+      if (children.length == 0) {
+        break;
+      }
+      int best = -1;
+      double bestZ = Double.NEGATIVE_INFINITY;
+      for (int c : children) {
+        double z = score(enc, c, scratch);
+        if (z > bestZ) {
+          bestZ = z;
+          best = c;
+        }
+      }
+      double p = 1.0 / (1.0 + Math.exp(-bestZ));
+      if (node != 0 && (p < minConf || score(enc, KeslerExpansion.stop(taxonomy, node), scratch) > bestZ)) {
+        break;
+      }
+      scores.add(p);
+      node = best;
+    }
+    Taxonomy.Node n = taxonomy.node(node);
+    return new Prediction(node, n.id(), n.path(), scores.stream().mapToDouble(Double::doubleValue).toArray());
+  }
+
+  @Override
+  public Dataset<Row> transform(Dataset<?> dataset) {
+    transformSchema(dataset.schema(), true);
+    double minConf = getMinConfidence();
+    KeslerModel self = this;
+    var udf =
+        functions.udf(
+            (UDF1<scala.collection.Seq<String>, Row>)
+                tokens -> {
+                  List<String> list = new ArrayList<>(tokens == null ? 0 : tokens.size());
+                  for (int i = 0; tokens != null && i < tokens.size(); i++) {
+                    list.add(tokens.apply(i));
+                  }
+                  Prediction p = self.predict(list, minConf);
+                  Double[] s = new Double[p.levelScores().length];
+                  for (int i = 0; i < s.length; i++) {
+                    s[i] = p.levelScores()[i];
+                  }
+                  return RowFactory.create(p.path(), p.id(), s);
+                },
+            PREDICTION);
+    String tmp = "_kesler_prediction";
+    Column pred = udf.apply(functions.col(getOrDefault(tokensCol)));
+    return dataset
+        .withColumn(tmp, pred)
+        .withColumn(getOrDefault(predictionCol), functions.col(tmp + ".category"))
+        .withColumn("category_id", functions.col(tmp + ".category_id"))
+        .withColumn("level_scores", functions.col(tmp + ".level_scores"))
+        .drop(tmp);
+  }
+
+  @Override
+  public StructType transformSchema(StructType schema) {
+    String in = getOrDefault(tokensCol);
+    if (!java.util.Arrays.asList(schema.fieldNames()).contains(in)) {
+      throw new IllegalArgumentException("KeslerModel expected input column " + in + ", found columns "
+          + String.join(", ", schema.fieldNames()));
+    }
+    DataType t = schema.apply(in).dataType();
+    if (!(t instanceof ArrayType a && a.elementType() instanceof StringType)) {
+      throw new IllegalArgumentException(
+          "KeslerModel expected column " + in + " of type array<string>, found " + t.simpleString());
+    }
+    return schema
+        .add(getOrDefault(predictionCol), DataTypes.StringType)
+        .add("category_id", DataTypes.LongType)
+        .add("level_scores", DataTypes.createArrayType(DataTypes.DoubleType, false));
+  }
+
+  @Override
+  public KeslerModel copy(ParamMap extra) {
+    KeslerModel m = new KeslerModel(uid, taxonomy, weights, info);
+    return copyValues(m, extra).setParent(parent());
+  }
+
+  // ---- persistence: metadata.json, taxonomy.txt (Google format), weights.bin ----
+
+  @Override
+  public MLWriter write() {
+    return new ModelWriter(this);
+  }
+
+  public static MLReader<KeslerModel> read() {
+    return new ModelReader();
+  }
+
+  public static KeslerModel load(String path) {
+    return read().load(path);
+  }
+
+  private static final class ModelWriter extends MLWriter {
+    private final KeslerModel model;
+
+    ModelWriter(KeslerModel model) {
+      this.model = model;
+    }
+
+    @Override
+    public void saveImpl(String path) {
+      try {
+        Path dir = new Path(path);
+        FileSystem fs = dir.getFileSystem(sparkSession().sparkContext().hadoopConfiguration());
+        fs.mkdirs(dir);
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode meta = json.createObjectNode();
+        meta.put("class", KeslerModel.class.getName());
+        meta.put("format", FORMAT);
+        meta.put("uid", model.uid);
+        meta.put("numFeatures", model.weights.length);
+        meta.put("hash", FeatureHashing.HASH_NAME);
+        meta.put("featureRule", "index = fingerprint64(classId + \"|\" + term) mod numFeatures; value #distinct terms^(-1/4); bias term " + KeslerFeatures.BIAS);
+        meta.put("minConfidence", model.getMinConfidence());
+        meta.put("tokensCol", model.getOrDefault(model.tokensCol));
+        meta.put("predictionCol", model.getOrDefault(model.predictionCol));
+        meta.set("info", json.valueToTree(model.info));
+        try (var out = fs.create(new Path(dir, "metadata.json"), true)) {
+          out.write(json.writerWithDefaultPrettyPrinter().writeValueAsBytes(meta));
+        }
+        try (Writer w = new OutputStreamWriter(fs.create(new Path(dir, "taxonomy.txt"), true), StandardCharsets.UTF_8)) {
+          for (Taxonomy.Node n : model.taxonomy.nodes()) {
+            if (n.index() != 0) {
+              w.write(n.id() + " - " + n.path() + "\n");
+            }
+          }
+        }
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(fs.create(new Path(dir, "weights.bin"), true), 1 << 16))) {
+          out.writeInt(FORMAT);
+          out.writeInt(model.weights.length);
+          for (float f : model.weights) {
+            out.writeFloat(f);
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("Cannot save model to " + path, e);
+      }
+    }
+  }
+
+  private static final class ModelReader extends MLReader<KeslerModel> {
+    @Override
+    public KeslerModel load(String path) {
+      try {
+        Path dir = new Path(path);
+        FileSystem fs = dir.getFileSystem(SparkSession.active().sparkContext().hadoopConfiguration());
+        return loadFrom(fs, dir);
+      } catch (IOException e) {
+        throw new UncheckedIOException("Cannot load model from " + path, e);
+      }
+    }
+  }
+
+  /** Loads without a SparkSession (serving): any Hadoop file system, e.g. the local one. */
+  @SuppressWarnings("unchecked")
+  public static KeslerModel loadFrom(FileSystem fs, Path dir) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    Map<String, Object> meta;
+    try (var in = fs.open(new Path(dir, "metadata.json"))) {
+      meta = json.readValue((java.io.InputStream) in, Map.class);
+    }
+    if (!KeslerModel.class.getName().equals(meta.get("class"))) {
+      throw new IOException(dir + " is not a KeslerModel: metadata class is " + meta.get("class"));
+    }
+    Taxonomy taxonomy;
+    try (var in = fs.open(new Path(dir, "taxonomy.txt"))) {
+      taxonomy = Taxonomy.parseGoogle(new InputStreamReader(in, StandardCharsets.UTF_8), dir + "/taxonomy.txt");
+    }
+    float[] w;
+    try (DataInputStream in = new DataInputStream(new BufferedInputStream(fs.open(new Path(dir, "weights.bin")), 1 << 16))) {
+      int format = in.readInt();
+      if (format != FORMAT) {
+        throw new IOException(dir + "/weights.bin: expected format " + FORMAT + ", found " + format);
+      }
+      w = new float[in.readInt()];
+      for (int i = 0; i < w.length; i++) {
+        w[i] = in.readFloat();
+      }
+    }
+    Map<String, Object> info = (Map<String, Object>) meta.getOrDefault("info", Map.of());
+    KeslerModel m = new KeslerModel((String) meta.get("uid"), taxonomy, w, info);
+    m.setMinConfidence(((Number) meta.get("minConfidence")).doubleValue());
+    m.setTokensCol((String) meta.get("tokensCol"));
+    m.setPredictionCol((String) meta.get("predictionCol"));
+    return m;
+  }
+
+  static String newUid() {
+    return Identifiable.randomUID("kesler");
+  }
+}

@@ -1,0 +1,47 @@
+package dev.nightjar.testing;
+
+import java.io.File;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Locale;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+
+/** The shared Flipkart catalog and its documented split (test fold: md5(normalised title) % 5 == 0). */
+public final class Flipkart {
+  private Flipkart() {}
+
+  public static File products() {
+    return new File(SharedSpark.sharedData(), "flipkart-products.jsonl.gz");
+  }
+
+  public static boolean available() {
+    return products().isFile();
+  }
+
+  /** Title lower-cased, each run of characters outside [a-z0-9] replaced by one space, trimmed. */
+  public static String normalisedTitle(String title) {
+    return title == null ? "" : title.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", " ").trim();
+  }
+
+  public static boolean inTestFold(String title) {
+    try {
+      byte[] d = MessageDigest.getInstance("MD5").digest(normalisedTitle(title).getBytes(StandardCharsets.UTF_8));
+      return new BigInteger(1, d).mod(BigInteger.valueOf(5)).intValue() == 0;
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The catalog with a boolean column {@code test_fold}. */
+  public static Dataset<Row> withFold(SparkSession spark) {
+    var fold = functions.udf((UDF1<String, Boolean>) Flipkart::inTestFold, DataTypes.BooleanType);
+    return spark.read().json(products().getPath()).withColumn("test_fold", fold.apply(functions.col("title")));
+  }
+}
