@@ -192,7 +192,7 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
                   return List.of(new Partial(local, lr[0], lr[1], 1)).iterator();
                 })
                 .treeReduce(Partial::add, 2);
-        current.destroy();
+        current.unpersist(false);
         float[] next = new float[model.length];
         for (int j = 0; j < model.length; j += 2) {
           next[j] = sum.model[j] / sum.tasks;
@@ -220,7 +220,7 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
       return m.setParent(this);
     } finally {
       examples.unpersist(false);
-      tax.destroy();
+      tax.unpersist(false);
     }
   }
 

@@ -13,12 +13,10 @@ import dev.nightjar.common.Settings;
 import dev.nightjar.tables.Inputs;
 import dev.nightjar.tables.Quarantine;
 import dev.nightjar.tables.Warehouse;
-import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.functions;
 import org.apache.spark.storage.StorageLevel;
 
@@ -34,12 +32,6 @@ public final class FeaturizeJob implements Job {
   static final String NUM_FEATURES = "featurize.num-features";
   static final String MAX_FIELD_CHARS = "featurize.max-field-chars";
   static final String MAX_QUARANTINE_SHARE = "featurize.max-quarantine-share";
-
-  /** Reasons written to the quarantine. */
-  public static final String MALFORMED = "malformed_record";
-  public static final String MISSING_ID = "missing_product_id";
-  public static final String DUPLICATE_ID = "duplicate_product_id";
-  public static final String NO_TEXT = "no_usable_text";
 
   record Options(String input, int numFeatures, int maxFieldChars, double maxQuarantineShare) {
     static Options from(Config c) {
@@ -88,30 +80,8 @@ public final class FeaturizeJob implements Job {
     Warehouse w = context.warehouse();
     context.stage("read " + o.input());
     Dataset<Row> input = ProductColumns.normalize(Inputs.read(w, o.input()), o.input());
-    boolean hasCorrupt = Arrays.asList(input.columns()).contains(Inputs.CORRUPT_RECORD);
-    Column raw = Quarantine.rawJson(input);
-    Dataset<Row> withRaw = input.withColumn(Quarantine.RAW, raw);
-
-    Dataset<Row> tokenized = tokenizer(o).transform(withRaw);
-    Column id = col(ProductText.PRODUCT_ID);
-    Column reason =
-        when(hasCorrupt ? col(Inputs.CORRUPT_RECORD).isNotNull() : lit(false), lit(MALFORMED))
-            .when(id.isNull().or(functions.trim(id).equalTo("")), lit(MISSING_ID))
-            .when(functions.size(col("tokens")).equalTo(0), lit(NO_TEXT));
-    Dataset<Row> classified = tokenized.withColumn(Quarantine.REASON, reason);
-    // Among otherwise good rows, the first by content wins, so reruns keep the same row.
-    Column[] order =
-        java.util.stream.Stream.concat(ProductText.FIELDS.stream(), java.util.stream.Stream.of(Quarantine.RAW))
-            .map(f -> col(f).asc_nulls_first())
-            .toArray(Column[]::new);
-    Column rankOrder =
-        functions.row_number()
-            .over(Window.partitionBy(id, col(Quarantine.REASON).isNull()).orderBy(order));
-    classified =
-        classified.withColumn(
-            Quarantine.REASON,
-            when(col(Quarantine.REASON).isNull().and(rankOrder.gt(1)), lit(DUPLICATE_ID))
-                .otherwise(col(Quarantine.REASON)));
+    Dataset<Row> tokenized = tokenizer(o).transform(ProductRows.withRaw(input));
+    Dataset<Row> classified = ProductRows.classify(tokenized, "tokens", null);
     classified.persist(StorageLevel.MEMORY_AND_DISK());
     try {
       context.stage("count rows and quarantine");
@@ -119,30 +89,21 @@ public final class FeaturizeJob implements Job {
       for (String f : ProductText.FIELDS) {
         truncated = truncated.plus(when(functions.length(col(f)).gt(o.maxFieldChars()), 1).otherwise(0));
       }
-      Row counts =
-          classified
-              .agg(
-                  functions.count(lit(1)),
-                  functions.count(col(Quarantine.REASON)),
-                  functions.coalesce(functions.sum(truncated), lit(0L)))
-              .first();
-      long total = counts.getLong(0);
-      long bad = counts.getLong(1);
-      long truncatedFields = ((Number) counts.get(2)).longValue();
-      Dataset<Row> rejected = classified.where(col(Quarantine.REASON).isNotNull());
-      Quarantine.checkShare(name(), o.input(), total, rejected, bad, o.maxQuarantineShare());
+      Quarantine.Checked checked =
+          Quarantine.check(name(), o.input(), classified, o.maxQuarantineShare(),
+              functions.coalesce(functions.sum(truncated), lit(0L)));
+      long truncatedFields = ((Number) checked.extras().get(0)).longValue();
 
       context.stage("hash and write " + OUTPUT);
-      Dataset<Row> good =
-          classified.where(col(Quarantine.REASON).isNull()).select(col(ProductText.PRODUCT_ID), col("tokens"));
+      Dataset<Row> good = checked.good().select(col(ProductText.PRODUCT_ID), col("tokens"));
       Dataset<Row> features = hashing(o).transform(good);
       long written = w.replacePartition(OUTPUT, features, context.runDate());
       context.stage("write quarantine");
-      long quarantined = Quarantine.write(w, name(), context.runDate(), rejected);
+      long quarantined = Quarantine.write(w, name(), context.runDate(), checked.rejected());
       return JobResult.builder(name())
           .rows(OUTPUT, written)
           .rows(Quarantine.TABLE, quarantined)
-          .metric("input_rows", total)
+          .metric("input_rows", checked.total())
           .metric("truncated_fields", truncatedFields)
           .metric("num_features", o.numFeatures())
           .metric("hash", FeatureHashing.HASH_NAME)

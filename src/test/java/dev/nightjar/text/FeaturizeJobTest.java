@@ -86,8 +86,8 @@ class FeaturizeJobTest {
     List<String> reasons = w.read(Quarantine.TABLE, DS).where("job = 'featurize'")
         .select(Quarantine.REASON).as(org.apache.spark.sql.Encoders.STRING()).collectAsList()
         .stream().sorted().toList();
-    assertEquals(List.of(FeaturizeJob.DUPLICATE_ID, FeaturizeJob.MALFORMED, FeaturizeJob.MISSING_ID,
-        FeaturizeJob.MISSING_ID, FeaturizeJob.NO_TEXT), reasons);
+    assertEquals(List.of(ProductRows.DUPLICATE_ID, ProductRows.MALFORMED, ProductRows.MISSING_ID,
+        ProductRows.MISSING_ID, ProductRows.NO_TEXT), reasons);
     Row dup = w.read(Quarantine.TABLE, DS).where("reason = 'duplicate_product_id'").first();
     assertTrue(dup.<String>getAs(Quarantine.RAW).contains("\"title\":\"Blue cup\""), dup.toString());
   }

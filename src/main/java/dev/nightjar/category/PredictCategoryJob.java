@@ -1,0 +1,134 @@
+package dev.nightjar.category;
+
+import static org.apache.spark.sql.functions.col;
+
+import com.typesafe.config.Config;
+import dev.nightjar.common.Job;
+import dev.nightjar.common.JobContext;
+import dev.nightjar.common.JobFailedException;
+import dev.nightjar.common.JobResult;
+import dev.nightjar.common.OptionSpec;
+import dev.nightjar.common.Settings;
+import dev.nightjar.tables.Quarantine;
+import dev.nightjar.tables.Warehouse;
+import dev.nightjar.text.ProductRows;
+import dev.nightjar.text.ProductText;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * {@code jobs/run predict-category}: categorizes products with a trained model into table
+ * {@value #OUTPUT} ({@code product_id}, {@code category}, {@code category_id}, {@code
+ * level_scores}, {@code model_version}, {@code ds}). When the input has a {@code category} column
+ * (labels), the predictions are also measured into {@code category_metrics}.
+ */
+public final class PredictCategoryJob implements Job {
+  public static final String OUTPUT = "category_predictions";
+  static final String PRODUCTS = "category.predict.products";
+  static final String MODEL = "category.predict.model";
+  static final String MIN_CONFIDENCE = "category.predict.min-confidence";
+
+  record Options(String products, String model, double minConfidence, CategoryData.Text text) {
+    static Options from(Config c) {
+      return new Options(Settings.string(c, PRODUCTS), Settings.string(c, MODEL),
+          Settings.doubleIn(c, MIN_CONFIDENCE, 0, 1), CategoryData.Text.from(c));
+    }
+  }
+
+  @Override
+  public String name() {
+    return "predict-category";
+  }
+
+  @Override
+  public String description() {
+    return "categorize products with the trained model into table " + OUTPUT;
+  }
+
+  @Override
+  public List<OptionSpec> options() {
+    return List.of(
+        OptionSpec.config("products", PRODUCTS, "PATH_OR_TABLE", "products to categorize"),
+        OptionSpec.config("model", MODEL, "DIR", "model directory; empty = newest trained model"),
+        OptionSpec.config("min-confidence", MIN_CONFIDENCE, "P", "confidence stop (0 = always a leaf)"));
+  }
+
+  @Override
+  public void validate(JobContext context) {
+    Options.from(context.config());
+  }
+
+  @Override
+  public JobResult run(JobContext context) {
+    Options o = Options.from(context.config());
+    Warehouse w = context.warehouse();
+    String modelPath = o.model().isBlank() ? latestModel(w, context.runDate().toString()) : o.model();
+    context.stage("load model " + modelPath);
+    KeslerModel model = KeslerModel.load(modelPath).setMinConfidence(o.minConfidence());
+    String version = String.valueOf(model.info().getOrDefault("version", modelPath));
+    context.stage("read and tokenize " + o.products());
+    Dataset<Row> products = CategoryData.read(w, o.products());
+    boolean labelled = Arrays.asList(products.columns()).contains("category");
+    if (labelled) {
+      products = products.withColumnRenamed("category", "true_category");
+    }
+    Dataset<Row> tokenized = CategoryData.tokenize(ProductRows.withRaw(products), o.products(), o.text());
+    Dataset<Row> classified = ProductRows.classify(tokenized, CategoryText.TOKENS, null)
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      Quarantine.Checked checked = Quarantine.check(name(), o.products(), classified, o.text().maxQuarantineShare());
+      context.stage("predict and write " + OUTPUT);
+      Dataset<Row> predicted = model.setPredictionCol("category").transform(checked.good());
+      Dataset<Row> out = predicted.select(col(ProductText.PRODUCT_ID), col("category"), col("category_id"),
+          col("level_scores"), functions.lit(version).as("model_version"));
+      JobResult.Builder result = JobResult.builder(name()).rows(OUTPUT, w.replacePartition(OUTPUT, out, context.runDate()));
+      if (labelled) {
+        context.stage("measure against the input's labels");
+        Dataset<Row> scored = w.read(OUTPUT, context.runDate()).select("product_id", "category")
+            .join(checked.good().select(col("product_id"), col("true_category")), "product_id")
+            .where(col("true_category").isNotNull());
+        HierarchicalMetrics.Report report = HierarchicalMetrics.evaluate(scored, "category", "true_category");
+        result.rows(CategoryMetrics.TABLE, CategoryMetrics.write(w, context.runDate(), CategoryMetrics.PREDICT, version, report));
+        result.metric("hF", String.format(Locale.ROOT, "%.4f", report.overall().hF()))
+            .metric("exact", String.format(Locale.ROOT, "%.4f", report.overall().exactAccuracy()));
+      }
+      result.rows(Quarantine.TABLE, Quarantine.write(w, name(), context.runDate(), checked.rejected()));
+      return result.metric("model_version", version).build();
+    } finally {
+      classified.unpersist();
+    }
+  }
+
+  /** The newest model under WAREHOUSE/trained/category trained on or before {@code ds}. */
+  static String latestModel(Warehouse w, String ds) {
+    Path dir = new Path(w.tablePath(CategoryData.TRAINED_DIR));
+    try {
+      FileSystem fs = dir.getFileSystem(w.spark().sparkContext().hadoopConfiguration());
+      String best = null;
+      if (fs.exists(dir)) {
+        for (FileStatus s : fs.listStatus(dir)) {
+          String n = s.getPath().getName();
+          if (n.startsWith("ds=") && n.substring(3).compareTo(ds) <= 0 && (best == null || n.compareTo(best) > 0)) {
+            best = n;
+          }
+        }
+      }
+      if (best == null) {
+        throw new JobFailedException("No trained category model on or before " + ds + " under " + dir
+            + "; run jobs/run train-category first or pass --model DIR");
+      }
+      return new Path(dir, best).toString();
+    } catch (IOException e) {
+      throw new JobFailedException("Cannot list models under " + dir + ": " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,248 @@
+package dev.nightjar.category;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
+
+import com.google.common.hash.Hashing;
+import com.typesafe.config.Config;
+import dev.nightjar.common.Job;
+import dev.nightjar.common.JobContext;
+import dev.nightjar.common.JobFailedException;
+import dev.nightjar.common.JobResult;
+import dev.nightjar.common.OptionSpec;
+import dev.nightjar.common.Settings;
+import dev.nightjar.tables.Quarantine;
+import dev.nightjar.tables.Warehouse;
+import dev.nightjar.taxonomy.Taxonomy;
+import dev.nightjar.text.FeatureHashing;
+import dev.nightjar.text.ProductRows;
+import dev.nightjar.text.ProductText;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.IntegralType;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * {@code jobs/run train-category}: trains the Kesler classifier on labelled products (with human
+ * corrections applied), measures it on a deterministic holdout, writes {@code category_metrics}
+ * and saves the model under {@code WAREHOUSE/trained/category/ds=DATE}.
+ */
+public final class TrainCategoryJob implements Job {
+  static final String LABELLED = "category.labelled";
+  static final String CORRECTIONS = "category.corrections";
+  static final String HOLDOUT = "category.holdout-share";
+  static final String P = "category.train.";
+
+  public static final String UNKNOWN_CATEGORY = "unknown_category";
+  public static final String MISSING_CATEGORY = "missing_category";
+
+  record Options(String labelled, String taxonomy, String corrections, double holdoutShare,
+      CategoryData.Text text, int numFeatures, int epochs, double learningRate, double regParam,
+      String expansion, int sampledNegatives, String rebalance, int partitions, long seed, boolean refit) {
+    static Options from(Config c) {
+      return new Options(
+          Settings.string(c, LABELLED),
+          Settings.string(c, CategoryData.TAXONOMY),
+          Settings.string(c, CORRECTIONS),
+          Settings.doubleIn(c, HOLDOUT, 0, 0.9),
+          CategoryData.Text.from(c),
+          Settings.intIn(c, P + "num-features", 2, 1 << 30),
+          Settings.intIn(c, P + "epochs", 1, 1000),
+          Settings.doubleIn(c, P + "learning-rate", 1e-9, 100),
+          Settings.doubleIn(c, P + "reg-param", 0, 100),
+          Settings.oneOf(c, P + "expansion", KeslerClassifier.EXPANSION_SIBLINGS, KeslerClassifier.EXPANSION_FULL),
+          Settings.intIn(c, P + "sampled-negatives", 0, 100_000),
+          Settings.oneOf(c, P + "rebalance", KeslerClassifier.REBALANCE_NONE, KeslerClassifier.REBALANCE_INVERSE,
+              KeslerClassifier.REBALANCE_UNDERSAMPLE),
+          Settings.intIn(c, P + "partitions", 0, 100_000),
+          Settings.longIn(c, P + "seed", Long.MIN_VALUE, Long.MAX_VALUE),
+          Settings.bool(c, P + "refit-on-all"));
+    }
+
+    KeslerClassifier classifier(Taxonomy t) {
+      return new KeslerClassifier().setTaxonomy(t).setNumFeatures(numFeatures).setEpochs(epochs)
+          .setLearningRate(learningRate).setRegParam(regParam).setExpansion(expansion)
+          .setSampledNegatives(sampledNegatives).setRebalance(rebalance).setNumPartitions(partitions).setSeed(seed);
+    }
+  }
+
+  @Override
+  public String name() {
+    return "train-category";
+  }
+
+  @Override
+  public String description() {
+    return "train the hierarchical category classifier (Kesler's construction) and measure it";
+  }
+
+  @Override
+  public List<OptionSpec> options() {
+    return List.of(
+        OptionSpec.config("labelled", LABELLED, "PATH_OR_TABLE", "labelled products (category = path or taxonomy id)"),
+        OptionSpec.config("taxonomy", CategoryData.TAXONOMY, "FILE_OR_TABLE", "taxonomy; empty derives it from the labels"),
+        OptionSpec.config("corrections", CORRECTIONS, "PATH_OR_TABLE", "label corrections: product_id, category, source"),
+        OptionSpec.config("holdout-share", HOLDOUT, "S", "share of products held out for the metrics"),
+        OptionSpec.config("epochs", P + "epochs", "N", "passes over the products"),
+        OptionSpec.config("num-features", P + "num-features", "N", "hashed (class, term) features"),
+        OptionSpec.config("expansion", P + "expansion", "siblings|full", "candidate classes per product"),
+        OptionSpec.config("rebalance", P + "rebalance", "MODE", "none, inverse-frequency or undersample"));
+  }
+
+  @Override
+  public void validate(JobContext context) {
+    Options.from(context.config());
+  }
+
+  @Override
+  public JobResult run(JobContext context) {
+    Options o = Options.from(context.config());
+    Warehouse w = context.warehouse();
+    context.stage("read " + o.labelled());
+    Dataset<Row> labelled = CategoryData.read(w, o.labelled());
+    if (!Arrays.asList(labelled.columns()).contains("category")) {
+      throw new JobFailedException("Input " + o.labelled() + " has no column category; found columns "
+          + String.join(", ", labelled.columns()));
+    }
+    labelled = labelled.withColumn("category", labelled.schema().apply("category").dataType() instanceof IntegralType
+        ? col("category") : functions.trim(col("category").cast("string")));
+    if (!o.corrections().isBlank()) {
+      labelled = applyCorrections(labelled, CategoryData.read(w, o.corrections()));
+    }
+    Taxonomy taxonomy = CategoryData.taxonomy(w, o.taxonomy(), labelled, "category");
+    context.stage("tokenize and check " + o.labelled());
+    Dataset<Row> tokenized = CategoryData.tokenize(ProductRows.withRaw(labelled), o.labelled(), o.text());
+    // Labels resolve to a taxonomy path (ids become paths), or to null with a reason.
+    Broadcast<Taxonomy> tax = new org.apache.spark.api.java.JavaSparkContext(w.spark().sparkContext()).broadcast(taxonomy);
+    var resolve = functions.udf((UDF1<String, String>) label -> {
+      if (label == null || label.isBlank()) {
+        return null;
+      }
+      Taxonomy t = tax.value();
+      Taxonomy.Node n = label.matches("-?\\d+") ? t.byId(Long.parseLong(label)) : t.byPath(label);
+      return n == null ? null : n.path();
+    }, DataTypes.StringType);
+    Dataset<Row> withPath = tokenized.withColumn("label_path", resolve.apply(col("category").cast("string")));
+    Column labelReason =
+        when(col("category").isNull().or(functions.trim(col("category").cast("string")).equalTo("")), lit(MISSING_CATEGORY))
+            .when(col("label_path").isNull(), lit(UNKNOWN_CATEGORY));
+    Dataset<Row> classified = ProductRows.classify(withPath, CategoryText.TOKENS, labelReason)
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      Quarantine.Checked checked = Quarantine.check(name(), o.labelled(), classified, o.text().maxQuarantineShare());
+      Dataset<Row> good = checked.good()
+          .withColumn("holdout", holdout(o.holdoutShare()).apply(col("title")))
+          .select(col(ProductText.PRODUCT_ID), col(CategoryText.TOKENS), col("label_path"), col("holdout"));
+      context.stage("train Kesler classifier (" + taxonomy.size() + " classes)");
+      long t0 = System.nanoTime();
+      KeslerModel model = o.classifier(taxonomy).setLabelCol("label_path").fit(good.where("not holdout"));
+      double trainSeconds = (System.nanoTime() - t0) / 1e9;
+      String version = "category-" + context.runDate();
+      model.withInfo("version", version).withInfo("trainingDate", context.runDate().toString())
+          .withInfo("trainingData", o.labelled()).withInfo("hash", FeatureHashing.HASH_NAME)
+          .withInfo("descriptionChars", o.text().descriptionChars()).withInfo("maxFieldChars", o.text().maxFieldChars())
+          .withInfo("trainSeconds", trainSeconds);
+      JobResult.Builder result = JobResult.builder(name()).metric("classes", taxonomy.size())
+          .metric("train_s", String.format(Locale.ROOT, "%.1f", trainSeconds));
+      Dataset<Row> holdout = good.where("holdout");
+      if (o.holdoutShare() > 0) {
+        context.stage("evaluate on the holdout");
+        Dataset<Row> predicted = model.setPredictionCol("predicted").transform(holdout);
+        HierarchicalMetrics.Report report = HierarchicalMetrics.evaluate(predicted, "predicted", "label_path");
+        model.withInfo("metrics", CategoryMetrics.asMap(report));
+        context.stage("write " + CategoryMetrics.TABLE);
+        result.rows(CategoryMetrics.TABLE,
+            CategoryMetrics.write(w, context.runDate(), CategoryMetrics.HOLDOUT, version, report));
+        result.metric("hF", String.format(Locale.ROOT, "%.4f", report.overall().hF()))
+            .metric("exact", String.format(Locale.ROOT, "%.4f", report.overall().exactAccuracy()))
+            .metric("holdout_products", report.overall().products());
+      }
+      if (o.refit() && o.holdoutShare() > 0) {
+        // The holdout measured the recipe; the published model learns from every labelled product.
+        context.stage("refit on all labelled products");
+        long t1 = System.nanoTime();
+        KeslerModel full = o.classifier(taxonomy).setLabelCol("label_path").fit(good);
+        full.withInfo("version", version).withInfo("trainingDate", context.runDate().toString())
+            .withInfo("trainingData", o.labelled()).withInfo("hash", FeatureHashing.HASH_NAME)
+            .withInfo("descriptionChars", o.text().descriptionChars()).withInfo("maxFieldChars", o.text().maxFieldChars())
+            .withInfo("trainSeconds", (System.nanoTime() - t1) / 1e9).withInfo("refitOnAll", true);
+        if (model.info().containsKey("metrics")) {
+          full.withInfo("metrics", model.info().get("metrics"));
+        }
+        model = full;
+      }
+      model.setPredictionCol("category");
+      context.stage("save model");
+      String path = save(w, model, context.runDate().toString());
+      result.rows(Quarantine.TABLE, Quarantine.write(w, name(), context.runDate(), checked.rejected()));
+      return result.metric("model", path).build();
+    } finally {
+      classified.unpersist();
+      tax.unpersist(false);
+    }
+  }
+
+  /** Products whose normalized title hashes below the share are held out (near-duplicates together). */
+  static org.apache.spark.sql.expressions.UserDefinedFunction holdout(double share) {
+    long cut = Math.round(share * 10_000);
+    return functions.udf((UDF1<String, Boolean>) title -> {
+      String norm = title == null ? "" : title.toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N}]+", " ").trim();
+      long h = Hashing.farmHashFingerprint64().hashString(norm, StandardCharsets.UTF_8).asLong();
+      return Long.remainderUnsigned(h, 10_000) < cut;
+    }, DataTypes.BooleanType);
+  }
+
+  /** Corrections replace the label of their product; of several for one product, the last by (source, category) wins. */
+  static Dataset<Row> applyCorrections(Dataset<Row> labelled, Dataset<Row> corrections) {
+    for (String c : List.of("product_id", "category")) {
+      if (!Arrays.asList(corrections.columns()).contains(c)) {
+        throw new JobFailedException("Corrections have no column " + c + "; found columns "
+            + String.join(", ", corrections.columns()));
+      }
+    }
+    Column source = Arrays.asList(corrections.columns()).contains("source") ? col("source").cast("string") : lit("");
+    Dataset<Row> latest = corrections
+        .select(col("product_id").cast("string").as("_cid"), functions.trim(col("category").cast("string")).as("_corrected"),
+            source.as("_source"))
+        .where(col("_cid").isNotNull().and(col("_corrected").isNotNull()))
+        .withColumn("_n", functions.row_number().over(
+            org.apache.spark.sql.expressions.Window.partitionBy("_cid").orderBy(col("_source").desc(), col("_corrected").desc())))
+        .where("_n = 1");
+    return labelled.join(latest, labelled.col("product_id").cast("string").equalTo(latest.col("_cid")), "left")
+        .withColumn("category", functions.coalesce(col("_corrected"), col("category").cast("string")))
+        .drop("_cid", "_corrected", "_source", "_n");
+  }
+
+  /** Saves into a temporary directory, then renames it into place, so a model is whole or absent. */
+  static String save(Warehouse w, KeslerModel model, String ds) {
+    String target = w.tablePath(CategoryData.TRAINED_DIR + "/ds=" + ds);
+    String tmp = w.tablePath(CategoryData.TRAINED_DIR + "/_tmp-ds=" + ds + "-" + System.nanoTime());
+    try {
+      model.write().overwrite().save(tmp);
+      Path t = new Path(target);
+      FileSystem fs = t.getFileSystem(w.spark().sparkContext().hadoopConfiguration());
+      if (fs.exists(t)) {
+        fs.delete(t, true);
+      }
+      if (!fs.rename(new Path(tmp), t)) {
+        throw new IOException("rename " + tmp + " to " + target + " failed");
+      }
+      return target;
+    } catch (IOException e) {
+      throw new JobFailedException("Cannot save the model to " + target + ": " + e.getMessage(), e);
+    }
+  }
+}
