@@ -49,7 +49,7 @@ public final class TrainCategoryJob implements Job {
   public static final String UNKNOWN_CATEGORY = "unknown_category";
   public static final String MISSING_CATEGORY = "missing_category";
 
-  record Options(String labelled, String taxonomy, String corrections, double holdoutShare,
+  public record Options(String labelled, String taxonomy, String corrections, double holdoutShare,
       CategoryData.Text text, int numFeatures, int epochs, double learningRate, double regParam,
       String expansion, int sampledNegatives, String rebalance, int partitions, long seed, boolean refit) {
     static Options from(Config c) {
