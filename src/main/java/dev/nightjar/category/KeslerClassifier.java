@@ -166,7 +166,8 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
         dataset.select(functions.col(getOrDefault(tokensCol)).as("tokens"), functions.col(getOrDefault(labelCol)).as("label"))
             .withColumn("key", functions.xxhash64(functions.col("tokens"), functions.col("label"), functions.lit(sd)))
             .repartition(parts, functions.col("key"))
-            .sortWithinPartitions("key");
+            .sortWithinPartitions("key")
+            .persist(StorageLevel.MEMORY_AND_DISK());
     JavaRDD<KeslerTrainer.Example> examples =
         products.javaRDD().map(r -> {
           Taxonomy t = tax.value();
@@ -177,7 +178,8 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
           }
           return new KeslerTrainer.Example(node.index(), 1f, KeslerFeatures.terms(r.getList(0)), r.getLong(2));
         });
-    examples = rebalanced(examples, jsc, sd).persist(StorageLevel.MEMORY_AND_DISK());
+    // Spark SQL's compressed columnar cache holds the products; examples are rebuilt from it each epoch.
+    examples = rebalanced(examples, jsc, sd);
     try {
       KeslerTrainer trainer = new KeslerTrainer(taxonomy, settings);
       float[] model = KeslerTrainer.newModel(nf);
@@ -219,7 +221,7 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
       m.setTokensCol(getOrDefault(tokensCol));
       return m.setParent(this);
     } finally {
-      examples.unpersist(false);
+      products.unpersist(false);
       tax.unpersist(false);
     }
   }

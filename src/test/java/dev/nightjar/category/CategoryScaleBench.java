@@ -1,0 +1,118 @@
+package dev.nightjar.category;
+
+import static dev.nightjar.testing.BenchSupport.seconds;
+
+import dev.nightjar.common.Job;
+import dev.nightjar.common.JobContext;
+import dev.nightjar.common.JobResult;
+import dev.nightjar.common.OptionSpec;
+import dev.nightjar.sample.ProductGenerator;
+import dev.nightjar.sample.SampleTables;
+import dev.nightjar.taxonomy.Taxonomy;
+import dev.nightjar.testing.BenchSupport;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * {@code jobs/bench category-scale --products 1000000 --taxonomy FILE}: generated products over a
+ * large taxonomy (e.g. all 5,582 Google categories). Prints training seconds (tokenizing
+ * included), prediction products/s, the peak heap of this JVM (driver and local executors), and
+ * the training-time ratio between {@code --factor} (3) times the products and the products.
+ */
+public final class CategoryScaleBench implements Job {
+  @Override
+  public String name() {
+    return "bench-category-scale";
+  }
+
+  @Override
+  public String description() {
+    return "Kesler training/prediction at scale (1M products, Google taxonomy) and the 3M/1M time ratio";
+  }
+
+  @Override
+  public List<OptionSpec> options() {
+    return List.of(
+        OptionSpec.value("products", "N", "generated products", "1000000"),
+        OptionSpec.value("taxonomy", "FILE", "Google-format taxonomy", "builtin"),
+        OptionSpec.value("epochs", "N", "training epochs", "3"),
+        OptionSpec.value("factor", "K", "second run with K times the products (1 skips it)", "3"),
+        OptionSpec.value("work", "DIR", "scratch directory", "target/bench/category-scale"));
+  }
+
+  @Override
+  public JobResult run(JobContext context) {
+    SparkSession spark = context.spark();
+    long n = BenchSupport.longOption(context, "products", 1_000_000);
+    int epochs = (int) BenchSupport.longOption(context, "epochs", 3);
+    long factor = BenchSupport.longOption(context, "factor", 3);
+    String taxSpec = context.option("taxonomy").orElse("builtin");
+    Taxonomy taxonomy = taxSpec.equals("builtin") ? Taxonomy.builtin() : Taxonomy.parseGoogle(Path.of(taxSpec));
+    Path work = BenchSupport.workDir(context, "category-scale");
+    ProductGenerator gen = new ProductGenerator(taxonomy, 11, 0.0);
+    TrainCategoryJob.Options o = TrainCategoryJob.Options.from(context.config());
+    CategoryData.Text text = CategoryData.Text.from(context.config());
+
+    double[] first = runOnce(context, spark, gen, taxonomy, o, text, n, epochs, work.resolve("p1"));
+    System.out.printf(Locale.ROOT,
+        "BENCH category-scale products=%d classes=%d epochs=%d train_s=%.1f predict_products_per_s=%.0f peak_heap_mb=%.0f holdout_hF=%.4f%n",
+        n, taxonomy.size(), epochs, first[0], first[1], first[2], first[3]);
+    if (factor > 1) {
+      double[] second = runOnce(context, spark, gen, taxonomy, o, text, n * factor, epochs, work.resolve("p2"));
+      System.out.printf(Locale.ROOT,
+          "BENCH category-scale products=%d classes=%d epochs=%d train_s=%.1f predict_products_per_s=%.0f peak_heap_mb=%.0f holdout_hF=%.4f%n",
+          n * factor, taxonomy.size(), epochs, second[0], second[1], second[2], second[3]);
+      System.out.printf(Locale.ROOT, "BENCH category-scale train_ratio_%dx=%.2f%n", factor, second[0] / first[0]);
+    }
+    return JobResult.builder(name()).build();
+  }
+
+  /** train seconds, prediction products/s, peak heap MB, holdout hF. */
+  private static double[] runOnce(JobContext context, SparkSession spark, ProductGenerator gen, Taxonomy taxonomy,
+      TrainCategoryJob.Options o, CategoryData.Text text, long n, int epochs, Path dir) {
+    int partitions = Math.max(spark.sparkContext().defaultParallelism(), (int) (n / 100_000));
+    context.stage("generate " + n + " products");
+    SampleTables.products(spark, gen, n, partitions).write().parquet(dir.toString());
+    System.gc();
+    resetPeaks();
+    context.stage("train on " + n + " products");
+    long t0 = System.nanoTime();
+    Dataset<Row> train = CategoryData.tokenize(spark.read().parquet(dir.toString()), "generated", text);
+    KeslerModel model = o.classifier(taxonomy).setEpochs(epochs).fit(train);
+    double trainS = seconds(t0);
+    context.stage("predict " + n + " products");
+    long t1 = System.nanoTime();
+    Dataset<Row> tokens = CategoryData.tokenize(spark.read().parquet(dir.toString()), "generated", text);
+    model.setPredictionCol("predicted").setMinConfidence(0).transform(tokens).write().format("noop").mode("overwrite").save();
+    double predictRate = n / seconds(t1);
+    double peak = peakHeapMb();
+    Dataset<Row> sample = tokens.where(TrainCategoryJob.holdout(0.01).apply(org.apache.spark.sql.functions.col("title")));
+    double hF = CategoryBench.evaluate(model.setMinConfidence(0), sample).overall().hF();
+    return new double[] {trainS, predictRate, peak, hF};
+  }
+
+  private static void resetPeaks() {
+    for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (p.getType() == MemoryType.HEAP) {
+        p.resetPeakUsage();
+      }
+    }
+  }
+
+  private static double peakHeapMb() {
+    long sum = 0;
+    for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (p.getType() == MemoryType.HEAP) {
+        sum += p.getPeakUsage().getUsed();
+      }
+    }
+    return sum / 1048576.0;
+  }
+}
