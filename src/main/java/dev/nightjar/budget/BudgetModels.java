@@ -29,7 +29,7 @@ import org.apache.spark.sql.Row;
  *
  * <ul>
  *   <li><b>range</b>: a linear regression of a campaign's log budget on the shop's as-of state
- *       (log ad spend, visitors and sales of the past 30 days, shop age, and the mean log budget
+ *       (log daily ad spend, visitors and sales over the past 30 days, shop age, and the mean log budget
  *       of its past campaigns weighted by {@code n / (n + 2)}, which shrinks a short history
  *       toward the state-based estimate). The range is {@code exp(prediction + r_lo)} to {@code
  *       exp(prediction + r_hi)} where {@code r_lo}, {@code r_hi} are the low and high quantiles of
@@ -87,11 +87,14 @@ final class BudgetModels {
   static Dataset<Row> withInputs(Dataset<Row> f) {
     Column w = col("past_campaigns").divide(col("past_campaigns").plus(2));
     Column cpvW = when(col("past_cpv_ln_mean").isNotNull(), w).otherwise(0.0);
+    // Per-day rates, so a window that holds fewer than 30 days (a young shop) reads the same.
+    Column days = org.apache.spark.sql.functions.greatest(col("days_30d"), lit(1));
     return f
-        .withColumn("ln_visitors", log1p(col("visitors_30d")))
+        .withColumn("ln_visitors", log1p(col("visitors_30d").divide(days)))
         .withColumn("ln_conversion", log(col("orders_30d").plus(1).divide(col("visitors_30d").plus(1))))
-        .withColumn("ln_sales", log1p(col("sales_30d")))
-        .withColumn("ln_ad_spend", log1p(col("ad_spend_avg_30d")))
+        .withColumn("ln_sales", log1p(col("sales_30d").divide(days)))
+        // Money in log scale with a small offset: log1p would bend the scale of small spenders.
+        .withColumn("ln_ad_spend", log(col("ad_spend_avg_30d").plus(0.1)))
         .withColumn("ln_age", log1p(col("shop_age_days")))
         .withColumn("hist_w", w)
         .withColumn("hist_budget", coalesce(col("past_budget_ln_mean"), lit(0.0)).multiply(w))

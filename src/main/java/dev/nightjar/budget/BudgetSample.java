@@ -33,7 +33,7 @@ import org.apache.spark.sql.types.StructType;
 public final class BudgetSample implements SampleDataset {
   static final String SHOPS = "sample.budget.shops";
   static final String DAYS = "sample.budget.days";
-  static final String BAD_SHARE = "sample.budget.bad-row-share";
+  public static final String BAD_SHARE = "sample.budget.bad-row-share";
 
   public static final StructType SHOPS_SCHEMA =
       new StructType()

@@ -47,11 +47,13 @@ public final class TrainBudgetJob implements Job {
   static final String HOLDOUT = "budget.train.holdout-share";
   static final String MAX_ITER = "budget.train.max-iter";
   static final String REG_PARAM = "budget.train.reg-param";
+  static final String MIN_WINDOW_DAYS = "budget.train.min-window-days";
   static final String LOW_Q = "budget.range.low-quantile";
   static final String HIGH_Q = "budget.range.high-quantile";
   static final String MONITORING = "monitoring";
 
-  record Options(double holdoutShare, int maxIter, double regParam, double lowQ, double highQ, BlessingGate gate) {
+  record Options(double holdoutShare, int maxIter, double regParam, int minWindowDays, int outcomeDays,
+      double lowQ, double highQ, BlessingGate gate) {
     static Options from(Config c) {
       double lo = Settings.doubleIn(c, LOW_Q, 0.001, 0.999);
       double hi = Settings.doubleIn(c, HIGH_Q, 0.001, 0.999);
@@ -62,6 +64,8 @@ public final class TrainBudgetJob implements Job {
           Settings.doubleIn(c, HOLDOUT, 0.01, 0.9),
           Settings.intIn(c, MAX_ITER, 1, 10_000),
           Settings.doubleIn(c, REG_PARAM, 0.0, 1e6),
+          Settings.intIn(c, MIN_WINDOW_DAYS, 0, AsOfFeatures.WINDOW_DAYS),
+          Settings.intIn(c, BudgetFeaturesJob.OUTCOME_DAYS, 1, 3660),
           lo, hi,
           BlessingGate.fromConfig(c, MONITORING));
     }
@@ -104,7 +108,10 @@ public final class TrainBudgetJob implements Job {
         .withColumn("ln_cpv", when(col("visitors_acquired").gt(0).and(col("spend").gt(0)),
             log(col("spend").divide(col("visitors_acquired")))))
         .withColumn("is_holdout", holdout(o.holdoutShare()))
-        .where(col("budget").gt(0))
+        // A campaign whose window holds few daily rows says little about the shop's state, and
+        // one created in the last outcome-days is still running: its outcome is not final.
+        .where(col("budget").gt(0).and(col("days_30d").geq(o.minWindowDays()))
+            .and(col("as_of").leq(lit(ds.minusDays(o.outcomeDays()).toString()).cast("date"))))
         .persist(StorageLevel.MEMORY_AND_DISK());
     try {
       context.stage("count training examples");

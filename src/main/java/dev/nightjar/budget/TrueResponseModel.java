@@ -22,15 +22,17 @@ import java.util.SplittableRandom;
  *   <li><b>Willingness to spend.</b> A shop's campaign budgets are log-normal around {@code M}:
  *       {@code budget = M exp(σ g)} with {@code σ = } {@value #BUDGET_SIGMA}. Its true range at
  *       quantile {@code q} is {@code M exp(σ Φ⁻¹(q))}; the 20th–80th percentile range is {@code
- *       M exp(±0.8416 σ)}. Every day it also runs always-on ads worth about {@code M / 10} (with
- *       probability 0.9), plus each campaign's spend spread over its {@value #CAMPAIGN_DAYS} days.
+ *       M exp(±0.8416 σ)}. Its always-on ads cost about {@code M} a day ({@code M exp(0.2 g)}, on 95%
+ *       of days), plus each campaign's spend spread over its {@value #CAMPAIGN_DAYS} days, so its
+ *       daily ad spend shows what it is willing to spend.
  *   <li><b>Chance of sales.</b> A campaign makes at least one sale with probability {@code
- *       sigmoid(-5.3 + 0.9 ln(budget) + 0.6 ln(V) + 0.5 ln(cr / 0.03))}: more budget helps with
+ *       sigmoid(-5.3 + 0.9 ln(budget) + 0.6 ln(V) + 0.3 ln(cr / 0.03))}: more budget helps with
  *       diminishing returns, and busier, better-converting shops sell more easily.
  *   <li><b>History.</b> About {@value #NEW_SHOP_SHARE} of shops opened in the last 25 days with a
  *       third of the traffic and no campaigns (cold start); the others existed before the sample
- *       window and create a campaign on a day with probability {@code 0.12 exp(0.4 g)}, only up to
- *       {@value #CAMPAIGN_DAYS} days before the run date so every outcome is known.
+ *       window and create a campaign on a day with probability {@code 0.12 exp(0.4 g)}, up to the day
+ *       before the run date (the outcome written is the final one; the jobs treat campaigns
+ *       younger than {@code budget.features.outcome-days} as still running).
  * </ul>
  *
  * <p>Days run from {@code runDate - days} to {@code runDate - 1}. A share {@code badShare} of shops
@@ -46,7 +48,7 @@ public final class TrueResponseModel implements Serializable {
   static final double INTERCEPT = -5.3;
   static final double BUDGET_COEF = 0.9;
   static final double VISITOR_COEF = 0.6;
-  static final double CONVERSION_COEF = 0.5;
+  static final double CONVERSION_COEF = 0.3;
 
   static final String[] COUNTRIES = {"US", "GB", "DE", "FR", "CA", "AU", "NL", "ES"};
   private static final double[] COUNTRY_CPV = {1.0, 0.9, 0.85, 0.8, 0.95, 1.05, 0.75, 0.7};
@@ -180,7 +182,7 @@ public final class TrueResponseModel implements Serializable {
       return out;
     }
     SplittableRandom r = new SplittableRandom(mix(seed, s.index() * 4 + 2));
-    LocalDate last = runDate.minusDays(CAMPAIGN_DAYS);
+    LocalDate last = runDate.minusDays(1);
     int k = 0;
     for (LocalDate d = firstDay(s); !d.isAfter(last); d = d.plusDays(1)) {
       if (r.nextDouble() >= s.campaignRate()) {
@@ -228,7 +230,7 @@ public final class TrueResponseModel implements Serializable {
       double m = visitors * s.conversionRate();
       long orders = Math.min(visitors, Math.max(0, Math.round(m + Math.sqrt(m) * r.nextGaussian())));
       double sales = orders > 0 ? round2(orders * s.orderValue() * Math.exp(0.1 * r.nextGaussian())) : 0.0;
-      double always = r.nextDouble() < 0.9 ? s.medianBudget() / 10 * Math.exp(0.2 * r.nextGaussian()) : 0.0;
+      double always = r.nextDouble() < 0.95 ? s.medianBudget() * Math.exp(0.2 * r.nextGaussian()) : 0.0;
       double adSpend = round2(always + campaignSpend[t]);
       double marketing = round2(sales * Math.min(0.9, adSpend / (adSpend + 20)));
       LocalDate date = first.plusDays(t);
@@ -248,6 +250,29 @@ public final class TrueResponseModel implements Serializable {
 
   static double round2(double v) {
     return Math.round(v * 100) / 100.0;
+  }
+
+  /**
+   * The share of the shop's true budget distribution inside {@code [low, high]}: how well a
+   * recommended range covers what the shop really spends.
+   */
+  public double coverage(Shop s, double low, double high) {
+    if (!(high >= low) || !(low > 0)) {
+      return 0.0;
+    }
+    double lo = Math.log(low / s.medianBudget()) / BUDGET_SIGMA;
+    double hi = Math.log(high / s.medianBudget()) / BUDGET_SIGMA;
+    return normalCdf(hi) - normalCdf(lo);
+  }
+
+  /** Φ(x) from the complementary error function (Numerical Recipes' erfc, error below 1.2e-7). */
+  public static double normalCdf(double x) {
+    double z = Math.abs(x) / Math.sqrt(2);
+    double t = 1.0 / (1.0 + 0.5 * z);
+    double erfc = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418
+        + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587
+        + t * (-0.82215223 + t * 0.17087277)))))))));
+    return x >= 0 ? 1 - erfc / 2 : erfc / 2;
   }
 
   /** Φ⁻¹(q) by Acklam's rational approximation (relative error below 1.2e-9). */
