@@ -73,7 +73,9 @@ public final class BlessingGate {
       c.getConfig(tp).root().forEach(sorted::put);
       for (Map.Entry<String, ConfigValue> e : sorted.entrySet()) {
         String key = tp + "." + e.getKey();
-        if (e.getValue().valueType() == ConfigValueType.NULL) {
+        // --set KEY=null arrives as the string "null": both mean no threshold.
+        if (e.getValue().valueType() == ConfigValueType.NULL
+            || (e.getValue().valueType() == ConfigValueType.STRING && "null".equals(e.getValue().unwrapped()))) {
           continue;
         }
         boolean isMin = e.getKey().endsWith("-min");

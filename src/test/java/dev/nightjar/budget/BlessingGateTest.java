@@ -40,7 +40,7 @@ class BlessingGateTest {
   @Test
   void noThresholdConfiguredBlessesNothing() {
     BlessingGate gate = new BlessingGate(List.of(), 3, 7, 0.001);
-    BlessingGate.Verdict v = gate.judge(run(0.99, 0.01), HISTORY);
+    BlessingGate.Verdict v = gate.judge(run(0.80, 0.50), HISTORY);
     assertFalse(v.blessed());
     assertEquals(List.of(BlessingGate.NO_THRESHOLD), v.reasons());
   }
