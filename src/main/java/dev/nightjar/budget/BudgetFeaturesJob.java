@@ -1,0 +1,144 @@
+package dev.nightjar.budget;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+
+import com.typesafe.config.Config;
+import dev.nightjar.common.Job;
+import dev.nightjar.common.JobContext;
+import dev.nightjar.common.JobResult;
+import dev.nightjar.common.OptionSpec;
+import dev.nightjar.common.Settings;
+import dev.nightjar.tables.Inputs;
+import dev.nightjar.tables.Quarantine;
+import dev.nightjar.tables.Warehouse;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * {@code jobs/run budget-features}: point-in-time shop features into table {@value #OUTPUT}
+ * (partitioned by {@code ds}): one row per past campaign as of its creation day (the training
+ * examples, with their outcome) and one per active shop as of the run date (the prediction
+ * features). See {@link AsOfFeatures}. Bad input rows go to the quarantine (see {@link
+ * BudgetInputs} for the reasons).
+ */
+public final class BudgetFeaturesJob implements Job {
+  public static final String OUTPUT = "budget_features";
+
+  static final String SHOPS = "budget.input.shops";
+  static final String DAILY = "budget.input.shop-daily";
+  static final String CAMPAIGNS = "budget.input.campaigns";
+  static final String MAX_QUARANTINE_SHARE = "budget.max-quarantine-share";
+  static final String OUTCOME_DAYS = "budget.features.outcome-days";
+
+  record Options(String shops, String daily, String campaigns, double maxQuarantineShare, int outcomeDays) {
+    static Options from(Config c) {
+      return new Options(
+          Settings.string(c, SHOPS),
+          Settings.string(c, DAILY),
+          Settings.string(c, CAMPAIGNS),
+          Settings.doubleIn(c, MAX_QUARANTINE_SHARE, 0.0, 1.0),
+          Settings.intIn(c, OUTCOME_DAYS, 1, 3660));
+    }
+  }
+
+  @Override
+  public String name() {
+    return "budget-features";
+  }
+
+  @Override
+  public String description() {
+    return "as-of shop features for every campaign and every active shop into table " + OUTPUT;
+  }
+
+  @Override
+  public List<OptionSpec> options() {
+    return List.of(
+        OptionSpec.config("shops", SHOPS, "PATH_OR_TABLE", "shops: a warehouse table, Delta, Parquet, JSON Lines or CSV"),
+        OptionSpec.config("shop-daily", DAILY, "PATH_OR_TABLE", "one row per shop and day"),
+        OptionSpec.config("campaigns", CAMPAIGNS, "PATH_OR_TABLE", "past campaigns with their outcomes"));
+  }
+
+  @Override
+  public void validate(JobContext context) {
+    Options.from(context.config());
+  }
+
+  /** One classified input and its counts. */
+  private record Checked(String input, Dataset<Row> rows, long total, long bad) {
+    Dataset<Row> good() {
+      return rows.where(col(Quarantine.REASON).isNull());
+    }
+
+    Dataset<Row> rejected() {
+      return rows.where(col(Quarantine.REASON).isNotNull()).select(Quarantine.REASON, Quarantine.RAW);
+    }
+  }
+
+  private static Checked check(JobContext context, String input, Dataset<Row> classified) {
+    Dataset<Row> rows = classified.persist(StorageLevel.MEMORY_AND_DISK());
+    context.stage("check " + input);
+    Row counts = rows.agg(count(lit(1)), count(col(Quarantine.REASON))).first();
+    return new Checked(input, rows, counts.getLong(0), counts.getLong(1));
+  }
+
+  @Override
+  public JobResult run(JobContext context) {
+    Options o = Options.from(context.config());
+    Warehouse w = context.warehouse();
+    var ds = context.runDate();
+    context.stage("read inputs");
+    Dataset<Row> shopsIn = Inputs.read(w, o.shops());
+    Dataset<Row> dailyIn = Inputs.read(w, o.daily());
+    Dataset<Row> campaignsIn = Inputs.read(w, o.campaigns());
+    // Every input's columns are checked before any row is read.
+    BudgetInputs.requireColumns(shopsIn, o.shops(), BudgetInputs.SHOP_COLUMNS);
+    BudgetInputs.requireColumns(dailyIn, o.daily(), BudgetInputs.DAILY_COLUMNS);
+    BudgetInputs.requireColumns(campaignsIn, o.campaigns(), BudgetInputs.CAMPAIGN_COLUMNS);
+
+    Checked shops = check(context, o.shops(), BudgetInputs.classifyShops(shopsIn, o.shops(), ds));
+    Checked daily = null;
+    Checked campaigns = null;
+    try {
+      Dataset<Row> shopIds = shops.good().select("shop_id");
+      daily = check(context, o.daily(), BudgetInputs.classifyDaily(dailyIn, o.daily(), ds, shopIds));
+      campaigns = check(context, o.campaigns(),
+          BudgetInputs.classifyCampaigns(campaignsIn, o.campaigns(), ds, shopIds));
+      for (Checked c : List.of(shops, daily, campaigns)) {
+        Quarantine.checkShare(name(), c.input(), c.total(), c.rejected(), c.bad(), o.maxQuarantineShare());
+      }
+
+      context.stage("compute as-of features and write " + OUTPUT);
+      Dataset<Row> features =
+          AsOfFeatures.compute(shops.good(), daily.good(), campaigns.good(), ds, o.outcomeDays());
+      long written = w.replacePartition(OUTPUT, features, ds);
+      context.stage("count " + OUTPUT + " points");
+      List<Row> perPoint = w.read(OUTPUT, ds).groupBy("point").count().orderBy("point").collectAsList();
+      context.stage("write quarantine");
+      long quarantined = Quarantine.write(w, name(), ds,
+          shops.rejected().unionByName(daily.rejected()).unionByName(campaigns.rejected()));
+      JobResult.Builder result = JobResult.builder(name())
+          .rows(OUTPUT, written)
+          .rows(Quarantine.TABLE, quarantined)
+          .metric("shops", shops.total())
+          .metric("shop_days", daily.total())
+          .metric("campaigns", campaigns.total());
+      for (Row r : perPoint) {
+        result.metric("points." + r.getString(0), r.getLong(1));
+      }
+      return result.build();
+    } finally {
+      shops.rows().unpersist();
+      if (daily != null) {
+        daily.rows().unpersist();
+      }
+      if (campaigns != null) {
+        campaigns.rows().unpersist();
+      }
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package dev.nightjar.budget;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import dev.nightjar.tables.Warehouse;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Table {@value #TABLE}: one row per metric of one training run, with the run's verdict. Partitioned
+ * by {@code ds} and {@code model}, and a run replaces its own (model, ds) rows, so rerunning a date
+ * never duplicates history.
+ */
+final class ModelMetrics {
+  static final String TABLE = "model_metrics";
+
+  static final StructType SCHEMA = new StructType()
+      .add("metric", DataTypes.StringType, false)
+      .add("value", DataTypes.DoubleType, true)
+      .add("gated", DataTypes.BooleanType, false)
+      .add("blessed", DataTypes.BooleanType, false)
+      .add("reasons", DataTypes.createArrayType(DataTypes.StringType), false)
+      .add("model_version", DataTypes.StringType, false)
+      .add("model_path", DataTypes.StringType, false);
+
+  private ModelMetrics() {}
+
+  /** The gated metrics of the model's runs before {@code ds}, newest first, at most {@code limit} runs. */
+  static List<Map<String, Double>> history(Warehouse w, String model, LocalDate ds, int limit) {
+    if (limit == 0 || !w.exists(TABLE)) {
+      return List.of();
+    }
+    List<Row> rows = w.read(TABLE)
+        .where(col("model").equalTo(model).and(col(Warehouse.DS).lt(ds.toString())).and(col("gated")))
+        .select(Warehouse.DS, "metric", "value")
+        .collectAsList();
+    TreeMap<String, Map<String, Double>> byDs = new TreeMap<>();
+    for (Row r : rows) {
+      byDs.computeIfAbsent(r.getString(0), k -> new LinkedHashMap<>())
+          .put(r.getString(1), r.isNullAt(2) ? Double.NaN : r.getDouble(2));
+    }
+    List<Map<String, Double>> out = new ArrayList<>(byDs.descendingMap().values());
+    return out.subList(0, Math.min(limit, out.size()));
+  }
+
+  /** Writes one run: every metric (gated or not) with the verdict. */
+  static long write(Warehouse w, String model, LocalDate ds, Map<String, Double> gated,
+      Map<String, Double> informative, BlessingGate.Verdict verdict, String version, String path) {
+    List<Row> rows = new ArrayList<>();
+    gated.forEach((k, v) -> rows.add(RowFactory.create(k, v, true, verdict.blessed(),
+        verdict.reasons().toArray(new String[0]), version, path)));
+    informative.forEach((k, v) -> rows.add(RowFactory.create(k, v, false, verdict.blessed(),
+        verdict.reasons().toArray(new String[0]), version, path)));
+    Dataset<Row> df = w.spark().createDataFrame(rows, SCHEMA);
+    Map<String, String> partition = new LinkedHashMap<>();
+    partition.put(Warehouse.DS, ds.toString());
+    partition.put("model", model);
+    return w.replace(TABLE, df, partition);
+  }
+
+  /** The latest run of {@code model} at or before {@code ds} that was blessed: its ds and version. */
+  static Optional<Row> latestBlessed(Warehouse w, String model, LocalDate ds) {
+    if (!w.exists(TABLE)) {
+      return Optional.empty();
+    }
+    List<Row> r = w.read(TABLE)
+        .where(col("model").equalTo(model).and(col(Warehouse.DS).leq(ds.toString())).and(col("blessed")))
+        .select(col(Warehouse.DS), col("model_version"), col("model_path"))
+        .distinct()
+        .orderBy(col(Warehouse.DS).desc())
+        .limit(1)
+        .collectAsList();
+    return r.isEmpty() ? Optional.empty() : Optional.of(r.get(0));
+  }
+
+  static Dataset<Row> read(Warehouse w, String model, LocalDate ds) {
+    return w.read(TABLE, ds).where(col("model").equalTo(lit(model)));
+  }
+}
