@@ -1,6 +1,5 @@
 package dev.nightjar.text;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.ml.attribute.AttributeGroup;
 import org.apache.spark.ml.linalg.SQLDataTypes;
@@ -156,11 +155,9 @@ public final class FarmHashingTF extends org.apache.spark.ml.Transformer impleme
                   if (tokens == null) {
                     return null;
                   }
-                  List<String> list = new ArrayList<>(tokens.size());
-                  for (int i = 0; i < tokens.size(); i++) {
-                    list.add(tokens.apply(i));
-                  }
-                  return vector(list, n, bin);
+                  FeatureHashing.SparseCounts c =
+                      FeatureHashing.termFrequencies(tokens.size(), tokens::apply, n, bin);
+                  return new SparseVector(c.size(), c.indices(), c.values());
                 },
             SQLDataTypes.VectorType());
     return dataset.withColumn(

@@ -37,10 +37,15 @@ public final class FeatureHashing {
    * Counts the tokens' indices. {@code binary} records presence (1.0) instead of the count.
    */
   public static SparseCounts termFrequencies(List<String> tokens, int numFeatures, boolean binary) {
-    int n = tokens.size();
+    return termFrequencies(tokens.size(), tokens::get, numFeatures, binary);
+  }
+
+  /** The same, for {@code n} tokens given by position (no copy of a Scala sequence needed). */
+  public static SparseCounts termFrequencies(
+      int n, java.util.function.IntFunction<String> tokens, int numFeatures, boolean binary) {
     int[] idx = new int[n];
     for (int i = 0; i < n; i++) {
-      idx[i] = index(tokens.get(i), numFeatures);
+      idx[i] = index(tokens.apply(i), numFeatures);
     }
     Arrays.sort(idx);
     int distinct = 0;
