@@ -330,14 +330,14 @@ public final class EntropyJob implements Job {
     if (volume == 0) {
       return new Calibration(d.thresholdL1(), 0.0);
     }
-    Row hit = steps.where(col("cum").geq(share * volume)).orderBy(col("e").desc()).limit(1).first();
-    if (hit == null) {
-      List<Row> last = steps.orderBy(col("e").asc()).limit(1).collectAsList();
-      if (last.isEmpty()) {
+    List<Row> hits = steps.where(col("cum").geq(share * volume)).orderBy(col("e").desc()).takeAsList(1);
+    if (hits.isEmpty()) {
+      hits = steps.orderBy(col("e").asc()).takeAsList(1);
+      if (hits.isEmpty()) {
         return new Calibration(d.thresholdL1(), 0.0);
       }
-      hit = last.get(0);
     }
+    Row hit = hits.get(0);
     return new Calibration(hit.getDouble(0), (double) hit.getLong(2) / volume);
   }
 
