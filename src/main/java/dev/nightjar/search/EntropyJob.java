@@ -1,5 +1,7 @@
 package dev.nightjar.search;
 
+import static org.apache.spark.sql.functions.broadcast;
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
@@ -29,7 +31,6 @@ import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
-import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.functions;
@@ -75,6 +76,12 @@ public final class EntropyJob implements Job {
   public static final String INVALID_SEARCHES = "invalid_searches";
   static final List<String> REASONS =
       List.of(MALFORMED, EMPTY_QUERY, MISSING_PRODUCT_ID, UNKNOWN_PRODUCT, NO_CATEGORY, INVALID_SEARCHES);
+
+  /**
+   * Catalogs up to this many products are sent to every task for the join with the log (a few
+   * hundred MB at most) instead of shuffling the log by product id.
+   */
+  static final long BROADCAST_MAX_PRODUCTS = 5_000_000;
 
   /** Quantiles of the entropy distribution the job logs. */
   static final double[] QUANTILES = {0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99};
@@ -156,44 +163,34 @@ public final class EntropyJob implements Job {
     LocalDate ds = context.runDate();
 
     context.stage("read products " + o.products());
-    Dataset<Row> catalog = catalog(w, o.products(), ds);
-    Dataset<Row> topSizes = QueryEntropy.topSizes(catalog);
-    Dataset<Row> subSizes = QueryEntropy.subSizes(catalog);
-
-    context.stage("read search log " + o.searchLog());
-    Dataset<Row> log = searchLog(w, o.searchLog(), ds);
-    Dataset<Row> classified = classify(log, catalog);
-    List<Column> counters = new ArrayList<>();
-    counters.add(functions.count(lit(1)).as("rows"));
-    counters.add(functions.count(col(Quarantine.REASON)).as("bad"));
-    for (String r : REASONS) {
-      counters.add(functions.count(when(col(Quarantine.REASON).equalTo(r), 1)).as(r));
-    }
-    // The input counts come with the main pass instead of a pass of their own.
-    Observation observed = new Observation("entropy-input");
-    classified = classified.observe(observed, counters.get(0), counters.subList(1, counters.size()).toArray(new Column[0]));
-    Dataset<Row> good =
-        classified.where(col(Quarantine.REASON).isNull())
-            .select(QueryEntropy.QUERY, QueryEntropy.RAW_QUERY, QueryEntropy.PRODUCT_ID,
-                QueryEntropy.TOP, QueryEntropy.SUB, QueryEntropy.SEARCHES);
-    Dataset<Row> rejected = classified.where(col(Quarantine.REASON).isNotNull());
-
-    context.stage("compute entropies");
-    Dataset<Row> entropies = QueryEntropy.entropies(good, topSizes, subSizes).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> catalog = catalog(w, o.products(), ds).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> entropiesDf = null;
+    QueryEntropy.Entropies e = null;
     try {
-      long queries = entropies.count();
-      Map<String, Object> counts = observedCounts(observed);
-      long total = ((Number) counts.get("rows")).longValue();
-      long bad = ((Number) counts.get("bad")).longValue();
+      long catalogSize = catalog.count();
+      QueryEntropy.Categories cats = categories(catalog);
+
+      context.stage("read and check search log " + o.searchLog());
+      Dataset<Row> classified = classify(searchLog(w, o.searchLog(), ds), cats, catalogSize <= BROADCAST_MAX_PRODUCTS);
+      Dataset<Row> rejected = classified.where(col(Quarantine.REASON).isNotNull());
+      Map<String, Long> counts = countReasons(classified);
+      long total = counts.values().stream().mapToLong(Long::longValue).sum();
+      long bad = total - counts.getOrDefault(GOOD, 0L);
       Quarantine.checkShare(name(), o.searchLog(), total, rejected, bad, o.maxQuarantineShare());
 
+      context.stage("compute entropies");
+      e = entropies(classified, cats);
+      entropiesDf = e.queries();
+      long queries = entropiesDf.count();
+
       context.stage("entropy distribution");
-      logQuantiles(entropies);
+      logQuantiles(entropiesDf);
       JobResult.Builder result = JobResult.builder(name());
+      String exportDir = null;
       QueryEntropy.Decision decision = o.decision();
       if (o.calibrateShare() != null) {
         context.stage("calibrate the level-1 threshold");
-        Calibration c = calibrate(entropies, decision, o.calibrateShare());
+        Calibration c = calibrate(entropiesDf, decision, o.calibrateShare());
         LOG.info("entropy: calibrated {} = {} for a broad share of {} (achieved {} of search volume)",
             THRESHOLD_L1, c.threshold(), o.calibrateShare(), c.achievedShare());
         decision = new QueryEntropy.Decision(decision.mode(), c.threshold(), decision.thresholdL2(),
@@ -203,21 +200,20 @@ public final class EntropyJob implements Job {
       }
 
       context.stage("write " + OUTPUT);
-      Dataset<Row> table = QueryEntropy.decide(entropies, decision);
+      Dataset<Row> table = QueryEntropy.decide(e, decision);
       long written = w.replacePartition(OUTPUT, table, ds);
       result.rows(OUTPUT, written);
       if (o.exportEnabled()) {
         context.stage("write the lookup export");
         String dir = writeExport(w, o, ds, w.read(OUTPUT, ds));
-        result.metric("export", dir);
+        exportDir = dir;
       }
       context.stage("write quarantine");
       long quarantined = Quarantine.write(w, name(), ds, rejected);
       result.rows(Quarantine.TABLE, quarantined).metric("input_rows", total);
       for (String r : REASONS) {
-        long n = ((Number) counts.get(r)).longValue();
-        if (n > 0) {
-          result.metric(r, n);
+        if (counts.containsKey(r)) {
+          result.metric(r, counts.get(r));
         }
       }
       Row levels = w.read(OUTPUT, ds).agg(
@@ -228,10 +224,50 @@ public final class EntropyJob implements Job {
           .metric("broad_l2", levels.getLong(1))
           .metric("mode", decision.mode().name().toLowerCase(Locale.ROOT))
           .metric("threshold_l1", decision.thresholdL1())
+          .metric("catalog_products", catalogSize)
+          .metric("export", exportDir == null ? "off" : exportDir)
           .build();
     } finally {
-      entropies.unpersist();
+      if (e != null) {
+        e.queries().unpersist();
+        e.cells().unpersist();
+      }
+      catalog.unpersist();
     }
+  }
+
+  /** Key of the good rows in {@link #countReasons}. */
+  static final String GOOD = "";
+
+  /** Rows per quarantine reason ({@value #GOOD} for good rows): one pass, a handful of groups. */
+  static Map<String, Long> countReasons(Dataset<Row> classified) {
+    Map<String, Long> counts = new java.util.TreeMap<>();
+    for (Row r : classified.groupBy(coalesce(col(Quarantine.REASON), lit(GOOD))).count().collectAsList()) {
+      counts.put(r.getString(0), r.getLong(1));
+    }
+    return counts;
+  }
+
+  /** The numbered categories of a (persisted) catalog. */
+  static QueryEntropy.Categories categories(Dataset<Row> catalog) {
+    QueryEntropy.Categories cats = QueryEntropy.Categories.of(catalog);
+    QueryEntropy.checkTopCount(cats);
+    return cats;
+  }
+
+  /**
+   * The entropies of the good rows of a classified log, with the per-category cells and the
+   * per-query figures persisted (the decision and the calibration read them again).
+   */
+  static QueryEntropy.Entropies entropies(Dataset<Row> classified, QueryEntropy.Categories cats) {
+    Dataset<Row> good = classified.where(col(Quarantine.REASON).isNull());
+    QueryEntropy.Entropies e = QueryEntropy.entropies(
+        good.select(QueryEntropy.QUERY, QueryEntropy.PRODUCT_ID, QueryEntropy.TOP_ID, QueryEntropy.SUB_ID),
+        good.select(QueryEntropy.QUERY, QueryEntropy.RAW_HASH, QueryEntropy.SEARCHES),
+        cats);
+    e.cells().persist(StorageLevel.MEMORY_AND_DISK());
+    e.queries().persist(StorageLevel.MEMORY_AND_DISK());
+    return e;
   }
 
   /**
@@ -277,23 +313,26 @@ public final class EntropyJob implements Job {
    * Adds {@value Quarantine#REASON} (null for a good row), {@value Quarantine#RAW} and the columns
    * {@link QueryEntropy#entropies} reads.
    */
-  static Dataset<Row> classify(Dataset<Row> log, Dataset<Row> catalog) {
+  static Dataset<Row> classify(Dataset<Row> log, QueryEntropy.Categories cats, boolean broadcastCatalog) {
     Column raw = Quarantine.rawJson(log);
     Column searchesRaw = has(log, QueryEntropy.SEARCHES) ? col(QueryEntropy.SEARCHES) : lit(null);
     Column searches = searchesRaw.cast(DataTypes.StringType).try_cast(DataTypes.LongType);
     Column corrupt = has(log, Inputs.CORRUPT_RECORD) ? col(Inputs.CORRUPT_RECORD).isNotNull() : lit(false);
+    Column rawQuery = col(QueryEntropy.QUERY).cast(DataTypes.StringType);
     Dataset<Row> prepared =
         log.select(
             raw.as(Quarantine.RAW),
             corrupt.as("corrupt"),
-            col(QueryEntropy.QUERY).cast(DataTypes.StringType).as(QueryEntropy.RAW_QUERY),
-            QueryEntropy.normalize(col(QueryEntropy.QUERY).cast(DataTypes.StringType)).as(QueryEntropy.QUERY),
-            functions.trim(col(QueryEntropy.PRODUCT_ID).cast(DataTypes.StringType)).as(QueryEntropy.PRODUCT_ID),
+            functions.xxhash64(rawQuery).as(QueryEntropy.RAW_HASH),
+            QueryEntropy.normalize(rawQuery).as(QueryEntropy.QUERY),
+            functions.trim(col(QueryEntropy.PRODUCT_ID).cast(DataTypes.StringType)).as("pid"),
             searchesRaw.isNotNull().as("searches_given"),
             searches.as(QueryEntropy.SEARCHES));
-    Dataset<Row> cat = catalog.withColumn("known", lit(true));
-    Dataset<Row> joined = prepared.join(cat, prepared.col(QueryEntropy.PRODUCT_ID).equalTo(cat.col(QueryEntropy.PRODUCT_ID)), "left")
-        .drop(cat.col(QueryEntropy.PRODUCT_ID));
+    Dataset<Row> products = cats.products().withColumn("known", lit(true));
+    Dataset<Row> joined =
+        prepared.join(broadcastCatalog ? broadcast(products) : products, col("pid").equalTo(products.col(QueryEntropy.PRODUCT_ID)), "left")
+            .drop(products.col(QueryEntropy.PRODUCT_ID))
+            .withColumnRenamed("pid", QueryEntropy.PRODUCT_ID);
     Column q = col(QueryEntropy.QUERY);
     Column pid = col(QueryEntropy.PRODUCT_ID);
     Column reason =
@@ -301,7 +340,7 @@ public final class EntropyJob implements Job {
             .when(q.isNull().or(q.equalTo("")), lit(EMPTY_QUERY))
             .when(pid.isNull().or(pid.equalTo("")), lit(MISSING_PRODUCT_ID))
             .when(col("known").isNull(), lit(UNKNOWN_PRODUCT))
-            .when(col(QueryEntropy.TOP).isNull(), lit(NO_CATEGORY))
+            .when(col(QueryEntropy.TOP_ID).isNull(), lit(NO_CATEGORY))
             .when(col("searches_given").and(
                 col(QueryEntropy.SEARCHES).isNull().or(col(QueryEntropy.SEARCHES).lt(0))), lit(INVALID_SEARCHES));
     return joined.withColumn(Quarantine.REASON, reason)
@@ -391,15 +430,6 @@ public final class EntropyJob implements Job {
     }
     return EntropyLookup.formatLine(r.getAs(QueryEntropy.QUERY), r.<Integer>getAs(QueryEntropy.BROAD_LEVEL),
         r.getAs(QueryEntropy.TOP_CATEGORY), names, shares);
-  }
-
-  private static Map<String, Object> observedCounts(Observation o) {
-    try {
-      return o.getAsJava();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new JobFailedException("Interrupted while counting the search log", e);
-    }
   }
 
   private static boolean has(Dataset<Row> df, String column) {

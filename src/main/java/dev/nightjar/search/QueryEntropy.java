@@ -3,16 +3,15 @@ package dev.nightjar.search;
 import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
-import static org.apache.spark.sql.functions.min;
-import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.max_by;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
+import dev.nightjar.common.JobFailedException;
 import java.io.Serializable;
 import java.util.Locale;
 import org.apache.spark.sql.Column;
@@ -20,6 +19,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
@@ -27,7 +27,7 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * The entropy computation of the {@code entropy} job, apart from its input checks so the
- * benchmark can time exactly this. For query q with distinct results R (logarithms base 2):
+ * benchmark times exactly this. For query q with distinct results R (logarithms base 2):
  *
  * <ul>
  *   <li>level 1: r_i results in top-level category i, t_i catalog products in it; {@code
@@ -37,17 +37,26 @@ import org.apache.spark.sql.types.StructType;
  *       sorts first (code-point order);
  *   <li>level 2: the same two entropies over the children of {@code top_category}, counting only
  *       results that have a second level (0 when none do);
- *   <li>H(p) = −Σ p·log2(p) over non-zero p, summed term by term (so one category gives exactly 0).
+ *   <li>H(p) = −Σ p·log2(p) over non-zero p.
  * </ul>
+ *
+ * <p>Every step is a hash aggregation keyed by the query, after one shuffle of the log by query:
+ * H is computed as log2(T) − Σ m·log2(m) / T from the measures m (results or affinities) and
+ * their total T, which needs no second pass over the categories (exactly 0 for one category;
+ * within 1e-13 of the term-by-term sum otherwise), and the level-2 sums of the top category are
+ * picked with {@code max_by} in the same aggregation. Categories are numbered in name order so a
+ * single long key orders "most results, then first name".
  */
 public final class QueryEntropy {
   // Columns of the results this class reads.
   public static final String QUERY = "query";
-  /** The spelling as logged, before normalization: search volume is counted per spelling. */
-  public static final String RAW_QUERY = "raw_query";
+  /** A hash of the spelling as logged: search volume is counted once per spelling. */
+  public static final String RAW_HASH = "raw_hash";
   public static final String PRODUCT_ID = "product_id";
   public static final String TOP = "top";
   public static final String SUB = "sub";
+  public static final String TOP_ID = "top_id";
+  public static final String SUB_ID = "sub_id";
   public static final String SEARCHES = "searches";
 
   // Columns of the table query_entropy, in order.
@@ -60,14 +69,15 @@ public final class QueryEntropy {
   public static final String BROAD_LEVEL = "broad_level";
   public static final String SHOW_CATEGORIES = "show_categories";
 
-  /** Intermediate: search volume, and the per-category lists of both levels. */
+  /** Per query: search volume and the totals of both levels (results, affinities). */
   public static final String VOLUME = "volume";
-  static final String L1 = "l1";
-  static final String L2 = "l2";
   static final String N1 = "n1";
-  static final String N2 = "n2";
   static final String A1 = "a1";
+  static final String N2 = "n2";
   static final String A2 = "a2";
+
+  /** Top-level categories are numbered below this (the tie-break part of the ordering key). */
+  static final long MAX_TOPS = 1L << 20;
 
   /** Which entropy decides. */
   public enum Mode {
@@ -103,9 +113,10 @@ public final class QueryEntropy {
   }
 
   /**
-   * The levels of a category path column, normalized as {@link dev.nightjar.taxonomy.Taxonomy#normalizePath}
-   * does (split at '>', names trimmed, inner whitespace collapsed): struct of {@value #TOP} (null
-   * for a null or empty path) and {@value #SUB} (null when there is no second level).
+   * The levels of a category path column, normalized as {@link
+   * dev.nightjar.taxonomy.Taxonomy#normalizePath} does (split at '>', names trimmed, inner
+   * whitespace collapsed): {@value #TOP} (null for a null or empty path) and {@value #SUB} (null
+   * when there is no second level).
    */
   public static Column[] levels(Column categoryPath) {
     Column parts =
@@ -114,117 +125,139 @@ public final class QueryEntropy {
             x -> functions.regexp_replace(functions.trim(x), "\\s+", " "));
     Column top = functions.element_at(parts, 1);
     Column sub = when(functions.size(parts).geq(2), functions.element_at(parts, 2));
-    return new Column[] {
-      when(top.notEqual(""), top).as(TOP), when(sub.notEqual(""), sub).as(SUB)
-    };
+    return new Column[] {when(top.notEqual(""), top).as(TOP), when(sub.notEqual(""), sub).as(SUB)};
   }
 
-  /** Catalog products per top-level category ({@value #TOP}, {@code t}). */
-  public static Dataset<Row> topSizes(Dataset<Row> catalog) {
-    return catalog.where(col(TOP).isNotNull()).groupBy(TOP).agg(count(lit(1)).as("t"));
+  /**
+   * The catalog's categories, numbered in name order, with their sizes: {@code tops} ({@value
+   * #TOP_ID}, {@value #TOP}, {@code t}), {@code subs} ({@value #SUB_ID}, {@value #TOP_ID}, the
+   * path {@code name} "top > sub", {@code t}) and {@code products} ({@value #PRODUCT_ID}, {@value
+   * #TOP_ID}, {@value #SUB_ID}; null ids for a product without a category).
+   */
+  public record Categories(Dataset<Row> tops, Dataset<Row> subs, Dataset<Row> products) {
+    /** From a catalog of distinct products ({@value #PRODUCT_ID}, {@value #TOP}, {@value #SUB}). */
+    public static Categories of(Dataset<Row> catalog) {
+      // Only the distinct category names go through these one-partition windows.
+      Dataset<Row> tops =
+          catalog.where(col(TOP).isNotNull()).groupBy(TOP).agg(count(lit(1)).as("t"))
+              .withColumn(TOP_ID, functions.row_number().over(Window.orderBy(TOP)).minus(1));
+      Dataset<Row> subs =
+          catalog.where(col(TOP).isNotNull().and(col(SUB).isNotNull()))
+              .groupBy(TOP, SUB).agg(count(lit(1)).as("t"))
+              .withColumn(SUB_ID, functions.row_number().over(Window.orderBy(TOP, SUB)).minus(1))
+              .join(broadcast(tops.select(TOP, TOP_ID)), TOP)
+              .select(col(SUB_ID), col(TOP_ID), functions.concat_ws(" > ", col(TOP), col(SUB)).as("name"),
+                  col(SUB), col("t"));
+      Dataset<Row> products =
+          catalog.join(broadcast(tops.select(TOP, TOP_ID)), new String[] {TOP}, "left")
+              .join(broadcast(subs.select(col(SUB_ID), col(TOP_ID).as("sub_top"), col(SUB).as("sub_name"))),
+                  col(TOP_ID).equalTo(col("sub_top")).and(col(SUB).equalTo(col("sub_name"))), "left")
+              .select(col(PRODUCT_ID), col(TOP_ID), col(SUB_ID));
+      return new Categories(tops.select(TOP_ID, TOP, "t"), subs.select(SUB_ID, TOP_ID, "name", "t"), products);
+    }
   }
 
-  /** Catalog products per second-level category ({@value #TOP}, {@value #SUB}, {@code t}). */
-  public static Dataset<Row> subSizes(Dataset<Row> catalog) {
-    return catalog.where(col(TOP).isNotNull().and(col(SUB).isNotNull()))
-        .groupBy(TOP, SUB).agg(count(lit(1)).as("t"));
-  }
+  /**
+   * The per-query figures and the per-category cells they come from.
+   *
+   * @param cells distinct results per ({@value #QUERY}, {@value #TOP_ID}, {@value #SUB_ID}): {@code r}
+   * @param queries per query: {@value #QUERY}, {@value #RESULT_COUNT}, {@value #TOP_ID}, {@value
+   *     #TOP_CATEGORY}, the four entropies, {@value #VOLUME} and the totals {@value #N1}, {@value
+   *     #A1}, {@value #N2}, {@value #A2}
+   */
+  public record Entropies(Dataset<Row> cells, Dataset<Row> queries, Categories categories) {}
 
   /**
    * The entropies of every query.
    *
-   * @param results good search-log rows: {@value #QUERY} (normalized), {@value #RAW_QUERY},
-   *     {@value #PRODUCT_ID}, {@value #TOP} (not null), {@value #SUB}, {@value #SEARCHES}; a
-   *     product repeated for a query counts once
-   * @param topSizes {@link #topSizes}, {@code subSizes} {@link #subSizes}
-   * @return per query: {@value #QUERY}, {@value #RESULT_COUNT}, {@value #TOP_CATEGORY}, the four
-   *     entropies, {@value #VOLUME} and the per-category lists {@value #L1}, {@value #L2} (arrays
-   *     of struct category, r, t) with their totals {@value #N1}, {@value #N2}
+   * @param results good search-log rows: {@value #QUERY} (normalized), {@value #PRODUCT_ID},
+   *     {@value #TOP_ID} (not null), {@value #SUB_ID}; a product repeated for a query counts once
+   * @param spellings the search volume of each logged spelling: {@value #QUERY}, {@value
+   *     #RAW_HASH}, {@value #SEARCHES} (a normalized query's volume is the sum over its spellings
+   *     of their largest {@value #SEARCHES})
    */
-  public static Dataset<Row> entropies(Dataset<Row> results, Dataset<Row> topSizes, Dataset<Row> subSizes) {
-    // One shuffle by query: every aggregation and join below is keyed by query (plus more), so
-    // Spark reuses this partitioning instead of shuffling the log again.
-    Dataset<Row> byQuery = results.repartition(col(QUERY));
-    Dataset<Row> volume =
-        byQuery.groupBy(QUERY, RAW_QUERY).agg(max(SEARCHES).as(VOLUME))
-            .groupBy(QUERY).agg(sum(VOLUME).as(VOLUME));
+  public static Entropies entropies(Dataset<Row> results, Dataset<Row> spellings, Categories cats) {
+    // One shuffle of the log by query: every aggregation below is keyed by the query (plus more),
+    // so Spark keeps this partitioning instead of shuffling again.
     Dataset<Row> cells =
-        byQuery.select(QUERY, PRODUCT_ID, TOP, SUB).distinct()
-            .groupBy(QUERY, TOP, SUB).agg(count(lit(1)).as("r"));
+        results.select(QUERY, PRODUCT_ID, TOP_ID, SUB_ID)
+            .repartition(col(QUERY))
+            .distinct()
+            .groupBy(QUERY, TOP_ID, SUB_ID).agg(count(lit(1)).as("r"));
+    Dataset<Row> queries = queries(cells, cats);
+    Dataset<Row> volume =
+        spellings.groupBy(QUERY, RAW_HASH).agg(max(SEARCHES).as(VOLUME))
+            .groupBy(QUERY).agg(sum(VOLUME).as(VOLUME));
+    queries = queries.join(volume, new String[] {QUERY}, "left")
+        .withColumn(VOLUME, coalesce(col(VOLUME), lit(0L)));
+    return new Entropies(cells, queries, cats);
+  }
+
+  private static Dataset<Row> queries(Dataset<Row> cells, Categories cats) {
+    // Per (query, top-level category): its results and the level-2 sums over its children.
+    Dataset<Row> subA = cells.join(broadcast(cats.subs().select(col(SUB_ID), col("t").as("t2"))), new String[] {SUB_ID}, "left")
+        .withColumn("a2", col("r").divide(col("t2")));
+    Column hasSub = col(SUB_ID).isNotNull();
     Dataset<Row> byTop =
-        cells.groupBy(QUERY, TOP).agg(sum("r").as("r")).join(broadcast(topSizes), TOP);
-    Dataset<Row> level1 =
+        subA.groupBy(QUERY, TOP_ID)
+            .agg(
+                sum("r").as("r"),
+                sum(when(hasSub, col("r"))).as("n2"),
+                sum(when(hasSub, col("r").multiply(functions.log(2.0, col("r"))))).as("s2c"),
+                sum("a2").as("a2"),
+                sum(col("a2").multiply(functions.log(2.0, col("a2")))).as("s2a"),
+                count(when(hasSub, 1)).as("k2"))
+            .join(broadcast(cats.tops().select(col(TOP_ID), col("t"))), TOP_ID)
+            .withColumn("a1", col("r").divide(col("t")))
+            // Most results first, then the lowest id, which is the name that sorts first.
+            .withColumn("key", col("r").multiply(MAX_TOPS).plus(lit(MAX_TOPS - 1).minus(col(TOP_ID))));
+    Column key = col("key");
+    Dataset<Row> perQuery =
         byTop.groupBy(QUERY)
             .agg(
                 sum("r").as(N1),
-                // Most results first, then the name that sorts first.
-                min(struct(functions.negate(col("r")).as("neg"), col(TOP).as("name"))).as("best"),
-                collect_list(struct(col(TOP).as("category"), col("r"), col("t"))).as(L1))
-            .select(col(QUERY), col(N1), col("best.name").as(TOP_CATEGORY), col(L1));
-    Dataset<Row> level2 =
-        cells.where(col(SUB).isNotNull())
-            .join(level1.select(QUERY, TOP_CATEGORY), QUERY)
-            .where(col(TOP).equalTo(col(TOP_CATEGORY)))
-            .join(broadcast(subSizes), new String[] {TOP, SUB})
-            .groupBy(QUERY)
-            .agg(
-                sum("r").as(N2),
-                collect_list(
-                        struct(functions.concat_ws(" > ", col(TOP), col(SUB)).as("category"), col("r"), col("t")))
-                    .as(L2));
-    Dataset<Row> joined =
-        level1.join(level2, level1.col(QUERY).equalTo(level2.col(QUERY)), "left")
-            .select(level1.col(QUERY), col(N1), col(TOP_CATEGORY), col(L1),
-                coalesce(level2.col(N2), lit(0L)).as(N2),
-                coalesce(level2.col(L2), functions.array().cast(level1.schema().apply(L1).dataType())).as(L2))
-            .join(volume, QUERY)
-            .withColumn(A1, sumOf(L1, "x.r / x.t"))
-            .withColumn(A2, sumOf(L2, "x.r / x.t"));
-    return joined.select(
-        col(QUERY),
-        col(N1).as(RESULT_COUNT),
-        col(TOP_CATEGORY),
-        entropy(L1, measure(false), N1).as(COUNT_L1),
-        entropy(L1, measure(true), A1).as(AFFINITY_L1),
-        entropy(L2, measure(false), N2).as(COUNT_L2),
-        entropy(L2, measure(true), A2).as(AFFINITY_L2),
-        col(VOLUME), col(L1), col(N1), col(A1), col(L2), col(N2), col(A2));
-  }
-
-  /** The measure of list element x: its results r, or its affinity r / t. */
-  private static String measure(boolean affinity) {
-    return affinity ? "(x.r / x.t)" : "cast(x.r as double)";
-  }
-
-  private static Column sumOf(String list, String term) {
-    return expr("aggregate(" + list + ", 0D, (acc, x) -> acc + " + term + ")");
-  }
-
-  /** H(p) = −Σ p·log2(p) over the list, p = measure / total; 0 for an empty list. */
-  private static Column entropy(String list, String measure, String total) {
-    String p = "(" + measure + " / " + total + ")";
-    return expr("aggregate(" + list + ", 0D, (acc, x) -> acc - " + p + " * log2(" + p + "))");
+                sum("a1").as(A1),
+                sum(col("r").multiply(functions.log(2.0, col("r")))).as("s1c"),
+                sum(col("a1").multiply(functions.log(2.0, col("a1")))).as("s1a"),
+                count(lit(1)).as("k1"),
+                max(key).as("key"),
+                max_by(coalesce(col("n2"), lit(0L)), key).as(N2),
+                max_by(coalesce(col("s2c"), lit(0.0)), key).as("s2c"),
+                max_by(coalesce(col("a2"), lit(0.0)), key).as(A2),
+                max_by(coalesce(col("s2a"), lit(0.0)), key).as("s2a"),
+                max_by(col("k2"), key).as("k2"));
+    Column topId = lit(MAX_TOPS - 1).minus(functions.pmod(col("key"), lit(MAX_TOPS))).cast(DataTypes.IntegerType);
+    return perQuery
+        .withColumn(TOP_ID, topId)
+        .join(broadcast(cats.tops().select(col(TOP_ID), col(TOP).as(TOP_CATEGORY))), TOP_ID)
+        .select(
+            col(QUERY),
+            col(N1).as(RESULT_COUNT),
+            col(TOP_ID),
+            col(TOP_CATEGORY),
+            entropy(col(N1), col("s1c"), col("k1")).as(COUNT_L1),
+            entropy(col(A1), col("s1a"), col("k1")).as(AFFINITY_L1),
+            entropy(col(N2), col("s2c"), col("k2")).as(COUNT_L2),
+            entropy(col(A2), col("s2a"), col("k2")).as(AFFINITY_L2),
+            col(N1), col(A1), col(N2), col(A2));
   }
 
   /**
-   * The table's columns from {@link #entropies}: {@value #BROAD_LEVEL} by the decision rule and
-   * {@value #SHOW_CATEGORIES} (up to {@code maxCategories} of the chosen level, best first by the
-   * deciding measure, ties by name, each with its share; empty when not broad).
+   * H = −Σ (m/T)·log2(m/T) = log2(T) − Σ m·log2(m) / T over k categories with measures m and total
+   * T: 0 for none or one category (exactly), never below 0 (rounding).
    */
-  public static Dataset<Row> decide(Dataset<Row> entropies, Decision d) {
-    boolean affinity = d.mode() == Mode.AFFINITY;
-    Column level =
-        when(col(RESULT_COUNT).lt(d.minResults()), lit(0))
-            .when(col(d.mode().l1()).geq(d.thresholdL1()), lit(1))
-            .when(col(d.mode().l2()).geq(d.thresholdL2()), lit(2))
-            .otherwise(lit(0));
-    Column show =
-        when(level.equalTo(1), shown(L1, measure(affinity), affinity ? A1 : N1, d.maxCategories()))
-            .when(level.equalTo(2), shown(L2, measure(affinity), affinity ? A2 : N2, d.maxCategories()))
-            .otherwise(functions.array().cast(SHOW_TYPE));
-    return entropies.select(
-        col(QUERY), col(RESULT_COUNT), col(TOP_CATEGORY), col(COUNT_L1), col(AFFINITY_L1),
-        col(COUNT_L2), col(AFFINITY_L2), level.as(BROAD_LEVEL), show.as(SHOW_CATEGORIES));
+  private static Column entropy(Column total, Column sumMLogM, Column k) {
+    Column h = functions.log(2.0, total).minus(sumMLogM.divide(total));
+    return when(k.leq(1), lit(0.0)).otherwise(functions.greatest(lit(0.0), h));
+  }
+
+  /** Checks the catalog has few enough top-level categories for the ordering key. */
+  public static void checkTopCount(Categories cats) {
+    long n = cats.tops().count();
+    if (n >= MAX_TOPS) {
+      throw new JobFailedException("The catalog has " + n + " top-level categories; at most " + (MAX_TOPS - 1)
+          + " are supported");
+    }
   }
 
   /** The type of {@value #SHOW_CATEGORIES}. */
@@ -232,13 +265,51 @@ public final class QueryEntropy {
       DataTypes.createArrayType(
           new StructType().add("category", DataTypes.StringType).add("share", DataTypes.DoubleType), false);
 
-  /** The first {@code max} categories of a list by share of the measure: share descending, then name. */
-  private static Column shown(String list, String measure, String total, int max) {
+  /**
+   * The table's columns: {@value #BROAD_LEVEL} by the decision rule and {@value #SHOW_CATEGORIES}
+   * (up to {@code maxCategories} of the chosen level, best first by the deciding measure, ties by
+   * name, each with its share; empty when not broad).
+   */
+  public static Dataset<Row> decide(Entropies e, Decision d) {
+    boolean affinity = d.mode() == Mode.AFFINITY;
+    Column level =
+        when(col(RESULT_COUNT).lt(d.minResults()), lit(0))
+            .when(col(d.mode().l1()).geq(d.thresholdL1()), lit(1))
+            .when(col(d.mode().l2()).geq(d.thresholdL2()), lit(2))
+            .otherwise(lit(0));
+    Dataset<Row> leveled = e.queries().withColumn(BROAD_LEVEL, level);
+    Dataset<Row> broad =
+        leveled.where(col(BROAD_LEVEL).gt(0))
+            .select(col(QUERY), col(BROAD_LEVEL), col(TOP_ID).as("best"),
+                (affinity ? col(A1) : col(N1).cast(DataTypes.DoubleType)).as("tot1"),
+                (affinity ? col(A2) : col(N2).cast(DataTypes.DoubleType)).as("tot2"));
+    Categories cats = e.categories();
+    Dataset<Row> cellsOfBroad = e.cells().join(broad.hint("shuffle_hash"), QUERY);
+    Dataset<Row> l1 =
+        cellsOfBroad.where(col(BROAD_LEVEL).equalTo(1))
+            .groupBy(QUERY, TOP_ID).agg(sum("r").as("r"), functions.first("tot1").as("tot"))
+            .join(broadcast(cats.tops().select(col(TOP_ID), col(TOP).as("name"), col("t"))), TOP_ID)
+            .select(col(QUERY), col("name"), share(affinity).as("share"));
+    Dataset<Row> l2 =
+        cellsOfBroad.where(col(BROAD_LEVEL).equalTo(2).and(col(TOP_ID).equalTo(col("best"))).and(col(SUB_ID).isNotNull()))
+            .join(broadcast(cats.subs().select(col(SUB_ID), col("name"), col("t"))), SUB_ID)
+            .select(col(QUERY), col("name"), col("r"), col("t"), col("tot2").as("tot"))
+            .select(col(QUERY), col("name"), share(affinity).as("share"));
     // Sorting structs (−share, name) ascending gives share descending, then name ascending.
-    return expr(
-            "transform(slice(sort_array(transform(" + list + ", x -> named_struct('neg', -(" + measure
-                + " / " + total + "), 'category', x.category))), 1, " + max + "),"
-                + " y -> named_struct('category', y.category, 'share', -y.neg))")
-        .cast(SHOW_TYPE);
+    Dataset<Row> shown =
+        l1.unionByName(l2)
+            .groupBy(QUERY)
+            .agg(functions.collect_list(functions.struct(functions.negate(col("share")).as("neg"), col("name"))).as("s"))
+            .select(col(QUERY), expr("transform(slice(sort_array(s), 1, " + d.maxCategories() + "),"
+                + " y -> named_struct('category', y.name, 'share', -y.neg))").cast(SHOW_TYPE).as(SHOW_CATEGORIES));
+    return leveled.join(shown, new String[] {QUERY}, "left")
+        .select(
+            col(QUERY), col(RESULT_COUNT), col(TOP_CATEGORY), col(COUNT_L1), col(AFFINITY_L1),
+            col(COUNT_L2), col(AFFINITY_L2), col(BROAD_LEVEL),
+            coalesce(col(SHOW_CATEGORIES), functions.array().cast(SHOW_TYPE)).as(SHOW_CATEGORIES));
+  }
+
+  private static Column share(boolean affinity) {
+    return (affinity ? col("r").divide(col("t")) : col("r").cast(DataTypes.DoubleType)).divide(col("tot"));
   }
 }

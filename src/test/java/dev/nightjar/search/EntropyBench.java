@@ -17,7 +17,6 @@ import dev.nightjar.common.JobResult;
 import dev.nightjar.common.OptionSpec;
 import dev.nightjar.sample.ProductGenerator;
 import dev.nightjar.sample.SampleTables;
-import dev.nightjar.tables.Quarantine;
 import dev.nightjar.tables.Warehouse;
 import dev.nightjar.taxonomy.Taxonomy;
 import dev.nightjar.testing.BenchSupport;
@@ -179,20 +178,36 @@ public final class EntropyBench implements Job {
         .write().mode(SaveMode.Overwrite).parquet(out);
   }
 
-  /** The job's computation without its Delta writes: returns the number of queries. */
+  /**
+   * The job's computation without its Delta writes: catalog, classification with the count of
+   * each quarantine reason (the job's own pass), entropies, decisions; returns the number of queries.
+   */
   static long sparkPass(JobContext context, Warehouse w, String log, String catalogPath,
       QueryEntropy.Decision decision, String out) {
     context.stage("spark entropy of " + log);
-    Dataset<Row> catalog = EntropyJob.catalog(w, catalogPath, context.runDate());
-    Dataset<Row> classified = EntropyJob.classify(EntropyJob.searchLog(w, log, context.runDate()), catalog);
-    Dataset<Row> good =
-        classified.where(col(Quarantine.REASON).isNull())
-            .select(QueryEntropy.QUERY, QueryEntropy.RAW_QUERY, QueryEntropy.PRODUCT_ID,
-                QueryEntropy.TOP, QueryEntropy.SUB, QueryEntropy.SEARCHES);
-    Dataset<Row> table = QueryEntropy.decide(
-        QueryEntropy.entropies(good, QueryEntropy.topSizes(catalog), QueryEntropy.subSizes(catalog)), decision);
-    table.write().mode(SaveMode.Overwrite).parquet(out);
-    return w.spark().read().parquet(out).count();
+    Dataset<Row> catalog = EntropyJob.catalog(w, catalogPath, context.runDate())
+        .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+    QueryEntropy.Entropies e = null;
+    try {
+      long products = catalog.count();
+      QueryEntropy.Categories cats = EntropyJob.categories(catalog);
+      Dataset<Row> classified = EntropyJob.classify(EntropyJob.searchLog(w, log, context.runDate()), cats,
+          products <= EntropyJob.BROADCAST_MAX_PRODUCTS);
+      java.util.Map<String, Long> reasons = EntropyJob.countReasons(classified);
+      if (reasons.size() != 1) {
+        throw new JobFailedException("The generated log has bad rows: " + reasons);
+      }
+      e = EntropyJob.entropies(classified, cats);
+      long queries = e.queries().count();
+      QueryEntropy.decide(e, decision).write().mode(SaveMode.Overwrite).parquet(out);
+      return queries;
+    } finally {
+      if (e != null) {
+        e.queries().unpersist();
+        e.cells().unpersist();
+      }
+      catalog.unpersist();
+    }
   }
 
   /** The same level-1 and level-2 entropies in DuckDB SQL into table duck; returns its row count. */
