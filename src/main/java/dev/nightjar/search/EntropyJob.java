@@ -165,21 +165,26 @@ public final class EntropyJob implements Job {
     context.stage("read products " + o.products());
     Dataset<Row> catalog = catalog(w, o.products(), ds).persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> entropiesDf = null;
+    Dataset<Row> spellingsDf = null;
+    Spellings spellings = null;
+    QueryEntropy.Categories cats = null;
     QueryEntropy.Entropies e = null;
     try {
       long catalogSize = catalog.count();
-      QueryEntropy.Categories cats = categories(catalog);
+      cats = categories(catalog);
 
       context.stage("read and check search log " + o.searchLog());
       Dataset<Row> classified = classify(searchLog(w, o.searchLog(), ds), cats, catalogSize <= BROADCAST_MAX_PRODUCTS);
       Dataset<Row> rejected = classified.where(col(Quarantine.REASON).isNotNull());
-      Map<String, Long> counts = countReasons(classified);
+      spellings = spellings(classified);
+      spellingsDf = spellings.volumes();
+      Map<String, Long> counts = spellings.counts();
       long total = counts.values().stream().mapToLong(Long::longValue).sum();
       long bad = total - counts.getOrDefault(GOOD, 0L);
       Quarantine.checkShare(name(), o.searchLog(), total, rejected, bad, o.maxQuarantineShare());
 
       context.stage("compute entropies");
-      e = entropies(classified, cats);
+      e = entropies(classified, spellingsDf, cats);
       entropiesDf = e.queries();
       long queries = entropiesDf.count();
 
@@ -232,25 +237,47 @@ public final class EntropyJob implements Job {
         e.queries().unpersist();
         e.cells().unpersist();
       }
+      if (spellings != null) {
+        spellings.unpersist();
+      }
+      if (cats != null) {
+        cats.unpersist();
+      }
       catalog.unpersist();
     }
   }
 
-  /** Key of the good rows in {@link #countReasons}. */
+  /** Status of the good rows in {@link Spellings#counts}. */
   static final String GOOD = "";
 
-  /** Rows per quarantine reason ({@value #GOOD} for good rows): one pass, a handful of groups. */
-  static Map<String, Long> countReasons(Dataset<Row> classified) {
+  /**
+   * What one pass over the classified log gives: rows per quarantine reason ({@value #GOOD} for
+   * good rows), and per good spelling (normalized query, hash of the logged text) its largest
+   * {@code searches}, persisted for the search volume.
+   */
+  record Spellings(Map<String, Long> counts, Dataset<Row> volumes, Dataset<Row> cached) {
+    void unpersist() {
+      cached.unpersist();
+    }
+  }
+
+  static Spellings spellings(Dataset<Row> classified) {
+    Dataset<Row> perSpelling =
+        classified.groupBy(coalesce(col(Quarantine.REASON), lit(GOOD)).as("status"),
+                col(QueryEntropy.QUERY), col(QueryEntropy.RAW_HASH))
+            .agg(functions.count(lit(1)).as("rows"), functions.max(QueryEntropy.SEARCHES).as(QueryEntropy.SEARCHES))
+            .persist(StorageLevel.MEMORY_AND_DISK());
     Map<String, Long> counts = new java.util.TreeMap<>();
-    for (Row r : classified.groupBy(coalesce(col(Quarantine.REASON), lit(GOOD))).count().collectAsList()) {
+    for (Row r : perSpelling.groupBy("status").agg(functions.sum("rows")).collectAsList()) {
       counts.put(r.getString(0), r.getLong(1));
     }
-    return counts;
+    return new Spellings(counts, perSpelling.where(col("status").equalTo(GOOD))
+        .select(QueryEntropy.QUERY, QueryEntropy.RAW_HASH, QueryEntropy.SEARCHES), perSpelling);
   }
 
   /** The numbered categories of a (persisted) catalog. */
   static QueryEntropy.Categories categories(Dataset<Row> catalog) {
-    QueryEntropy.Categories cats = QueryEntropy.Categories.of(catalog);
+    QueryEntropy.Categories cats = QueryEntropy.Categories.of(catalog).persist();
     QueryEntropy.checkTopCount(cats);
     return cats;
   }
@@ -259,12 +286,12 @@ public final class EntropyJob implements Job {
    * The entropies of the good rows of a classified log, with the per-category cells and the
    * per-query figures persisted (the decision and the calibration read them again).
    */
-  static QueryEntropy.Entropies entropies(Dataset<Row> classified, QueryEntropy.Categories cats) {
+  static QueryEntropy.Entropies entropies(
+      Dataset<Row> classified, Dataset<Row> volumes, QueryEntropy.Categories cats) {
     Dataset<Row> good = classified.where(col(Quarantine.REASON).isNull());
     QueryEntropy.Entropies e = QueryEntropy.entropies(
         good.select(QueryEntropy.QUERY, QueryEntropy.PRODUCT_ID, QueryEntropy.TOP_ID, QueryEntropy.SUB_ID),
-        good.select(QueryEntropy.QUERY, QueryEntropy.RAW_HASH, QueryEntropy.SEARCHES),
-        cats);
+        volumes, cats);
     e.cells().persist(StorageLevel.MEMORY_AND_DISK());
     e.queries().persist(StorageLevel.MEMORY_AND_DISK());
     return e;
@@ -316,7 +343,11 @@ public final class EntropyJob implements Job {
   static Dataset<Row> classify(Dataset<Row> log, QueryEntropy.Categories cats, boolean broadcastCatalog) {
     Column raw = Quarantine.rawJson(log);
     Column searchesRaw = has(log, QueryEntropy.SEARCHES) ? col(QueryEntropy.SEARCHES) : lit(null);
-    Column searches = searchesRaw.cast(DataTypes.StringType).try_cast(DataTypes.LongType);
+    boolean integral = has(log, QueryEntropy.SEARCHES)
+        && log.schema().apply(QueryEntropy.SEARCHES).dataType() instanceof org.apache.spark.sql.types.IntegralType;
+    // Text or fractional counts: what does not read as a whole number is quarantined.
+    Column searches = integral ? searchesRaw.cast(DataTypes.LongType)
+        : searchesRaw.cast(DataTypes.StringType).try_cast(DataTypes.LongType);
     Column corrupt = has(log, Inputs.CORRUPT_RECORD) ? col(Inputs.CORRUPT_RECORD).isNotNull() : lit(false);
     Column rawQuery = col(QueryEntropy.QUERY).cast(DataTypes.StringType);
     Dataset<Row> prepared =

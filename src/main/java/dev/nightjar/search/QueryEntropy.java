@@ -24,6 +24,7 @@ import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 
 /**
  * The entropy computation of the {@code entropy} job, apart from its input checks so the
@@ -154,6 +155,18 @@ public final class QueryEntropy {
                   col(TOP_ID).equalTo(col("sub_top")).and(col(SUB).equalTo(col("sub_name"))), "left")
               .select(col(PRODUCT_ID), col(TOP_ID), col(SUB_ID));
       return new Categories(tops.select(TOP_ID, TOP, "t"), subs.select(SUB_ID, TOP_ID, "name", "t"), products);
+    }
+
+    /** Persists the two small category tables, which every later step joins. */
+    public Categories persist() {
+      tops.persist(StorageLevel.MEMORY_AND_DISK());
+      subs.persist(StorageLevel.MEMORY_AND_DISK());
+      return this;
+    }
+
+    public void unpersist() {
+      tops.unpersist();
+      subs.unpersist();
     }
   }
 

@@ -188,16 +188,18 @@ public final class EntropyBench implements Job {
     Dataset<Row> catalog = EntropyJob.catalog(w, catalogPath, context.runDate())
         .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
     QueryEntropy.Entropies e = null;
+    QueryEntropy.Categories cats = null;
+    EntropyJob.Spellings spellings = null;
     try {
       long products = catalog.count();
-      QueryEntropy.Categories cats = EntropyJob.categories(catalog);
+      cats = EntropyJob.categories(catalog);
       Dataset<Row> classified = EntropyJob.classify(EntropyJob.searchLog(w, log, context.runDate()), cats,
           products <= EntropyJob.BROADCAST_MAX_PRODUCTS);
-      java.util.Map<String, Long> reasons = EntropyJob.countReasons(classified);
-      if (reasons.size() != 1) {
-        throw new JobFailedException("The generated log has bad rows: " + reasons);
+      spellings = EntropyJob.spellings(classified);
+      if (spellings.counts().size() != 1) {
+        throw new JobFailedException("The generated log has bad rows: " + spellings.counts());
       }
-      e = EntropyJob.entropies(classified, cats);
+      e = EntropyJob.entropies(classified, spellings.volumes(), cats);
       long queries = e.queries().count();
       QueryEntropy.decide(e, decision).write().mode(SaveMode.Overwrite).parquet(out);
       return queries;
@@ -205,6 +207,12 @@ public final class EntropyBench implements Job {
       if (e != null) {
         e.queries().unpersist();
         e.cells().unpersist();
+      }
+      if (spellings != null) {
+        spellings.unpersist();
+      }
+      if (cats != null) {
+        cats.unpersist();
       }
       catalog.unpersist();
     }
