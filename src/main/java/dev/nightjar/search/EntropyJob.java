@@ -277,7 +277,7 @@ public final class EntropyJob implements Job {
 
   /** The numbered categories of a (persisted) catalog. */
   static QueryEntropy.Categories categories(Dataset<Row> catalog) {
-    QueryEntropy.Categories cats = QueryEntropy.Categories.of(catalog).persist();
+    QueryEntropy.Categories cats = QueryEntropy.Categories.of(catalog);
     QueryEntropy.checkTopCount(cats);
     return cats;
   }

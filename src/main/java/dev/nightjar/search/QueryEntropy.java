@@ -132,36 +132,36 @@ public final class QueryEntropy {
   /**
    * The catalog's categories, numbered in name order, with their sizes: {@code tops} ({@value
    * #TOP_ID}, {@value #TOP}, {@code t}), {@code subs} ({@value #SUB_ID}, {@value #TOP_ID}, the
-   * path {@code name} "top > sub", {@code t}) and {@code products} ({@value #PRODUCT_ID}, {@value
+   * path {@code name} "top > sub", {@value #SUB}, {@code t}) and {@code products} ({@value #PRODUCT_ID}, {@value
    * #TOP_ID}, {@value #SUB_ID}; null ids for a product without a category).
    */
   public record Categories(Dataset<Row> tops, Dataset<Row> subs, Dataset<Row> products) {
-    /** From a catalog of distinct products ({@value #PRODUCT_ID}, {@value #TOP}, {@value #SUB}). */
+    /**
+     * From a catalog of distinct products ({@value #PRODUCT_ID}, {@value #TOP}, {@value #SUB}).
+     * The two small category tables are persisted (every later step joins them); release them
+     * with {@link #unpersist}.
+     */
     public static Categories of(Dataset<Row> catalog) {
       // Only the distinct category names go through these one-partition windows.
       Dataset<Row> tops =
           catalog.where(col(TOP).isNotNull()).groupBy(TOP).agg(count(lit(1)).as("t"))
-              .withColumn(TOP_ID, functions.row_number().over(Window.orderBy(TOP)).minus(1));
+              .withColumn(TOP_ID, functions.row_number().over(Window.orderBy(TOP)).minus(1))
+              .select(TOP_ID, TOP, "t")
+              .persist(StorageLevel.MEMORY_AND_DISK());
       Dataset<Row> subs =
           catalog.where(col(TOP).isNotNull().and(col(SUB).isNotNull()))
               .groupBy(TOP, SUB).agg(count(lit(1)).as("t"))
               .withColumn(SUB_ID, functions.row_number().over(Window.orderBy(TOP, SUB)).minus(1))
               .join(broadcast(tops.select(TOP, TOP_ID)), TOP)
               .select(col(SUB_ID), col(TOP_ID), functions.concat_ws(" > ", col(TOP), col(SUB)).as("name"),
-                  col(SUB), col("t"));
+                  col(SUB), col("t"))
+              .persist(StorageLevel.MEMORY_AND_DISK());
       Dataset<Row> products =
           catalog.join(broadcast(tops.select(TOP, TOP_ID)), new String[] {TOP}, "left")
               .join(broadcast(subs.select(col(SUB_ID), col(TOP_ID).as("sub_top"), col(SUB).as("sub_name"))),
                   col(TOP_ID).equalTo(col("sub_top")).and(col(SUB).equalTo(col("sub_name"))), "left")
               .select(col(PRODUCT_ID), col(TOP_ID), col(SUB_ID));
-      return new Categories(tops.select(TOP_ID, TOP, "t"), subs.select(SUB_ID, TOP_ID, "name", "t"), products);
-    }
-
-    /** Persists the two small category tables, which every later step joins. */
-    public Categories persist() {
-      tops.persist(StorageLevel.MEMORY_AND_DISK());
-      subs.persist(StorageLevel.MEMORY_AND_DISK());
-      return this;
+      return new Categories(tops, subs, products);
     }
 
     public void unpersist() {

@@ -59,7 +59,8 @@ public final class EntropyBench implements Job {
         OptionSpec.value("rows", "N", "search-log rows", "10000000"),
         OptionSpec.value("products", "N", "catalog products", "200000"),
         OptionSpec.value("queries", "N", "distinct queries", "rows / 50"),
-        OptionSpec.value("work", "DIR", "scratch directory", "target/bench/entropy"));
+        OptionSpec.value("work", "DIR", "scratch directory", "target/bench/entropy"),
+        OptionSpec.flag("explain", "print the physical plans"));
   }
 
   @Override
@@ -185,6 +186,7 @@ public final class EntropyBench implements Job {
   static long sparkPass(JobContext context, Warehouse w, String log, String catalogPath,
       QueryEntropy.Decision decision, String out) {
     context.stage("spark entropy of " + log);
+    long t0 = System.nanoTime();
     Dataset<Row> catalog = EntropyJob.catalog(w, catalogPath, context.runDate())
         .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
     QueryEntropy.Entropies e = null;
@@ -199,9 +201,19 @@ public final class EntropyBench implements Job {
       if (spellings.counts().size() != 1) {
         throw new JobFailedException("The generated log has bad rows: " + spellings.counts());
       }
+      long t = System.nanoTime();
       e = EntropyJob.entropies(classified, spellings.volumes(), cats);
       long queries = e.queries().count();
-      QueryEntropy.decide(e, decision).write().mode(SaveMode.Overwrite).parquet(out);
+      long t2 = System.nanoTime();
+      Dataset<Row> table = QueryEntropy.decide(e, decision);
+      if (context.flag("explain")) {
+        e.cells().explain("formatted");
+        e.queries().explain("formatted");
+        table.explain("formatted");
+      }
+      table.write().mode(SaveMode.Overwrite).parquet(out);
+      System.err.printf(java.util.Locale.ROOT, "bench-entropy: %s: catalog and checks %.1f s, entropies %.1f s,"
+              + " decisions and write %.1f s%n", log, (t - t0) / 1e9, (t2 - t) / 1e9, seconds(t2));
       return queries;
     } finally {
       if (e != null) {
