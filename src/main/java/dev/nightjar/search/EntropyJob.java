@@ -167,6 +167,7 @@ public final class EntropyJob implements Job {
     Dataset<Row> entropiesDf = null;
     Dataset<Row> spellingsDf = null;
     Spellings spellings = null;
+    Dataset<Row> classified = null;
     QueryEntropy.Categories cats = null;
     QueryEntropy.Entropies e = null;
     try {
@@ -174,7 +175,10 @@ public final class EntropyJob implements Job {
       cats = categories(catalog);
 
       context.stage("read and check search log " + o.searchLog());
-      Dataset<Row> classified = classify(searchLog(w, o.searchLog(), ds), cats, catalogSize <= BROADCAST_MAX_PRODUCTS);
+      // Persisted: the checks, the volumes, the entropies and the quarantine all read it, and
+      // reading, normalizing and joining the log is the expensive part.
+      classified = classify(searchLog(w, o.searchLog(), ds), cats, catalogSize <= BROADCAST_MAX_PRODUCTS)
+          .persist(StorageLevel.MEMORY_AND_DISK());
       Dataset<Row> rejected = classified.where(col(Quarantine.REASON).isNotNull());
       spellings = spellings(classified);
       spellingsDf = spellings.volumes();
@@ -243,6 +247,9 @@ public final class EntropyJob implements Job {
       if (cats != null) {
         cats.unpersist();
       }
+      if (classified != null) {
+        classified.unpersist();
+      }
       catalog.unpersist();
     }
   }
@@ -290,7 +297,7 @@ public final class EntropyJob implements Job {
       Dataset<Row> classified, Dataset<Row> volumes, QueryEntropy.Categories cats) {
     Dataset<Row> good = classified.where(col(Quarantine.REASON).isNull());
     QueryEntropy.Entropies e = QueryEntropy.entropies(
-        good.select(QueryEntropy.QUERY, QueryEntropy.PRODUCT_ID, QueryEntropy.TOP_ID, QueryEntropy.SUB_ID),
+        good.select(QueryEntropy.QUERY, QueryEntropy.PRODUCT_NO, QueryEntropy.TOP_ID, QueryEntropy.SUB_ID),
         volumes, cats);
     e.cells().persist(StorageLevel.MEMORY_AND_DISK());
     e.queries().persist(StorageLevel.MEMORY_AND_DISK());
@@ -300,7 +307,8 @@ public final class EntropyJob implements Job {
   /**
    * The catalog: one row per product id ({@value QueryEntropy#PRODUCT_ID}, {@value
    * QueryEntropy#TOP}, {@value QueryEntropy#SUB}); a product listed twice keeps the path that
-   * sorts first; {@value QueryEntropy#TOP} is null for a product without a category.
+   * sorts first (a listing with a category wins over one without); {@value QueryEntropy#TOP} is
+   * null for a product without a category.
    */
   static Dataset<Row> catalog(Warehouse w, String input, LocalDate ds) {
     Dataset<Row> products = Inputs.read(w, input);
@@ -321,9 +329,12 @@ public final class EntropyJob implements Job {
             .where(col(QueryEntropy.PRODUCT_ID).isNotNull().and(col(QueryEntropy.PRODUCT_ID).notEqual("")))
             .select(col(QueryEntropy.PRODUCT_ID), levels[0], levels[1])
             .groupBy(QueryEntropy.PRODUCT_ID)
-            .agg(functions.min(functions.struct(col(QueryEntropy.TOP), col(QueryEntropy.SUB))).as("c"));
-    return perId.select(col(QueryEntropy.PRODUCT_ID), col("c." + QueryEntropy.TOP).as(QueryEntropy.TOP),
-        col("c." + QueryEntropy.SUB).as(QueryEntropy.SUB));
+            // A listing without a category gives a null struct, which min skips.
+            .agg(functions.min(when(col(QueryEntropy.TOP).isNotNull(),
+                functions.struct(col(QueryEntropy.TOP), col(QueryEntropy.SUB)))).as("c"));
+    // Unique within the run; the caller persists the catalog, so the numbers stay put.
+    return perId.select(col(QueryEntropy.PRODUCT_ID), functions.monotonically_increasing_id().as(QueryEntropy.PRODUCT_NO),
+        col("c." + QueryEntropy.TOP).as(QueryEntropy.TOP), col("c." + QueryEntropy.SUB).as(QueryEntropy.SUB));
   }
 
   /** The search log of the run date (all of it when it has no ds column). */
@@ -374,8 +385,17 @@ public final class EntropyJob implements Job {
             .when(col(QueryEntropy.TOP_ID).isNull(), lit(NO_CATEGORY))
             .when(col("searches_given").and(
                 col(QueryEntropy.SEARCHES).isNull().or(col(QueryEntropy.SEARCHES).lt(0))), lit(INVALID_SEARCHES));
+    // Only what the later steps read: the raw row only for bad rows.
     return joined.withColumn(Quarantine.REASON, reason)
-        .withColumn(QueryEntropy.SEARCHES, functions.coalesce(col(QueryEntropy.SEARCHES), lit(1L)));
+        .select(
+            col(Quarantine.REASON),
+            when(col(Quarantine.REASON).isNotNull(), col(Quarantine.RAW)).as(Quarantine.RAW),
+            col(QueryEntropy.QUERY),
+            col(QueryEntropy.RAW_HASH),
+            functions.coalesce(col(QueryEntropy.SEARCHES), lit(1L)).as(QueryEntropy.SEARCHES),
+            col(QueryEntropy.PRODUCT_NO),
+            col(QueryEntropy.TOP_ID),
+            col(QueryEntropy.SUB_ID));
   }
 
   /** A chosen level-1 threshold and the share of search volume it makes broad at level 1. */

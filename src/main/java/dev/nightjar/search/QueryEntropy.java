@@ -54,6 +54,8 @@ public final class QueryEntropy {
   /** A hash of the spelling as logged: search volume is counted once per spelling. */
   public static final String RAW_HASH = "raw_hash";
   public static final String PRODUCT_ID = "product_id";
+  /** A number per catalog product: deduplicating results on it shuffles 8 bytes, not an id string. */
+  public static final String PRODUCT_NO = "product_no";
   public static final String TOP = "top";
   public static final String SUB = "sub";
   public static final String TOP_ID = "top_id";
@@ -132,12 +134,14 @@ public final class QueryEntropy {
   /**
    * The catalog's categories, numbered in name order, with their sizes: {@code tops} ({@value
    * #TOP_ID}, {@value #TOP}, {@code t}), {@code subs} ({@value #SUB_ID}, {@value #TOP_ID}, the
-   * path {@code name} "top > sub", {@value #SUB}, {@code t}) and {@code products} ({@value #PRODUCT_ID}, {@value
+   * path {@code name} "top > sub", {@value #SUB}, {@code t}) and {@code products} ({@value #PRODUCT_ID},
+   * {@value #PRODUCT_NO}, {@value
    * #TOP_ID}, {@value #SUB_ID}; null ids for a product without a category).
    */
   public record Categories(Dataset<Row> tops, Dataset<Row> subs, Dataset<Row> products) {
     /**
-     * From a catalog of distinct products ({@value #PRODUCT_ID}, {@value #TOP}, {@value #SUB}).
+     * From a catalog of distinct products ({@value #PRODUCT_ID}, {@value #PRODUCT_NO}, {@value
+     * #TOP}, {@value #SUB}).
      * The two small category tables are persisted (every later step joins them); release them
      * with {@link #unpersist}.
      */
@@ -160,7 +164,7 @@ public final class QueryEntropy {
           catalog.join(broadcast(tops.select(TOP, TOP_ID)), new String[] {TOP}, "left")
               .join(broadcast(subs.select(col(SUB_ID), col(TOP_ID).as("sub_top"), col(SUB).as("sub_name"))),
                   col(TOP_ID).equalTo(col("sub_top")).and(col(SUB).equalTo(col("sub_name"))), "left")
-              .select(col(PRODUCT_ID), col(TOP_ID), col(SUB_ID));
+              .select(col(PRODUCT_ID), col(PRODUCT_NO), col(TOP_ID), col(SUB_ID));
       return new Categories(tops, subs, products);
     }
 
@@ -183,7 +187,7 @@ public final class QueryEntropy {
   /**
    * The entropies of every query.
    *
-   * @param results good search-log rows: {@value #QUERY} (normalized), {@value #PRODUCT_ID},
+   * @param results good search-log rows: {@value #QUERY} (normalized), {@value #PRODUCT_NO},
    *     {@value #TOP_ID} (not null), {@value #SUB_ID}; a product repeated for a query counts once
    * @param spellings the search volume of each logged spelling: {@value #QUERY}, {@value
    *     #RAW_HASH}, {@value #SEARCHES} (a normalized query's volume is the sum over its spellings
@@ -193,7 +197,7 @@ public final class QueryEntropy {
     // One shuffle of the log by query: every aggregation below is keyed by the query (plus more),
     // so Spark keeps this partitioning instead of shuffling again.
     Dataset<Row> cells =
-        results.select(QUERY, PRODUCT_ID, TOP_ID, SUB_ID)
+        results.select(QUERY, PRODUCT_NO, TOP_ID, SUB_ID)
             .repartition(col(QUERY))
             .distinct()
             .groupBy(QUERY, TOP_ID, SUB_ID).agg(count(lit(1)).as("r"));

@@ -192,11 +192,12 @@ public final class EntropyBench implements Job {
     QueryEntropy.Entropies e = null;
     QueryEntropy.Categories cats = null;
     EntropyJob.Spellings spellings = null;
+    Dataset<Row> classified = null;
     try {
       long products = catalog.count();
       cats = EntropyJob.categories(catalog);
-      Dataset<Row> classified = EntropyJob.classify(EntropyJob.searchLog(w, log, context.runDate()), cats,
-          products <= EntropyJob.BROADCAST_MAX_PRODUCTS);
+      classified = EntropyJob.classify(EntropyJob.searchLog(w, log, context.runDate()), cats,
+          products <= EntropyJob.BROADCAST_MAX_PRODUCTS).persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
       spellings = EntropyJob.spellings(classified);
       if (spellings.counts().size() != 1) {
         throw new JobFailedException("The generated log has bad rows: " + spellings.counts());
@@ -225,6 +226,9 @@ public final class EntropyBench implements Job {
       }
       if (cats != null) {
         cats.unpersist();
+      }
+      if (classified != null) {
+        classified.unpersist();
       }
       catalog.unpersist();
     }

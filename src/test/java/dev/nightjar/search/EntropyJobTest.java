@@ -47,6 +47,7 @@ class EntropyJobTest {
     lines.add(product("d2", " Home>Decor "));
     lines.add(product("h1", "Home"));
     lines.add(product("h2", "Home"));
+    lines.add("{\"product_id\":\"g1\"}"); // also listed with a category: that listing wins
     lines.add(product("g1", "Toys > Games"));
     lines.add(product("g2", "Toys > Games"));
     // Listed twice: the path that sorts first wins, so s1 stays a shirt.
