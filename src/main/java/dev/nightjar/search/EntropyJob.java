@@ -45,6 +45,9 @@ import org.slf4j.LoggerFactory;
  * definitions), plus the lookup export that search serving loads with {@link EntropyLookup}.
  * Search-log rows with a null or empty query, no product id, an unknown product, a product
  * without a category, an invalid {@code searches} or a malformed line go to the quarantine.
+ *
+ * <p>Search volume (for {@code --calibrate-broad-share}): each logged spelling of a normalized
+ * query counts its largest {@code searches} once ("Gift" 10 and "gift " 5 make "gift" 15).
  */
 public final class EntropyJob implements Job {
   private static final Logger LOG = LoggerFactory.getLogger(EntropyJob.class);
