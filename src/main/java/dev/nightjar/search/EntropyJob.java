@@ -1,0 +1,501 @@
+package dev.nightjar.search;
+
+import static org.apache.spark.sql.functions.broadcast;
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
+
+import com.typesafe.config.Config;
+import dev.nightjar.common.Job;
+import dev.nightjar.common.JobContext;
+import dev.nightjar.common.JobFailedException;
+import dev.nightjar.common.JobResult;
+import dev.nightjar.common.OptionSpec;
+import dev.nightjar.common.Settings;
+import dev.nightjar.common.UsageException;
+import dev.nightjar.tables.Inputs;
+import dev.nightjar.tables.Quarantine;
+import dev.nightjar.tables.Warehouse;
+import java.io.IOException;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code jobs/run entropy}: how broad each query of the search log is, as table {@value #OUTPUT}
+ * (one row per normalized query, partitioned by {@code ds}; see {@link QueryEntropy} for the
+ * definitions), plus the lookup export that search serving loads with {@link EntropyLookup}.
+ * Search-log rows with a null or empty query, no product id, an unknown product, a product
+ * without a category, an invalid {@code searches} or a malformed line go to the quarantine.
+ *
+ * <p>Search volume (for {@code --calibrate-broad-share}): each logged spelling of a normalized
+ * query counts its largest {@code searches} once ("Gift" 10 and "gift " 5 make "gift" 15).
+ */
+public final class EntropyJob implements Job {
+  private static final Logger LOG = LoggerFactory.getLogger(EntropyJob.class);
+
+  public static final String OUTPUT = "query_entropy";
+
+  static final String SEARCH_LOG = "entropy.search-log";
+  static final String PRODUCTS = "entropy.products";
+  static final String MODE = "entropy.mode";
+  static final String THRESHOLD_L1 = "entropy.threshold.l1";
+  static final String THRESHOLD_L2 = "entropy.threshold.l2";
+  static final String MIN_RESULTS = "entropy.min-results";
+  static final String MAX_CATEGORIES = "entropy.max-categories";
+  static final String MAX_QUARANTINE_SHARE = "entropy.max-quarantine-share";
+  static final String EXPORT_ENABLED = "entropy.export.enabled";
+  static final String EXPORT_PATH = "entropy.export.path";
+  static final String EXPORT_FILES = "entropy.export.files";
+  static final String EXPORT_COMPRESSION = "entropy.export.compression";
+
+  /** The unbound option: calibrate the level-1 threshold to this share of search volume. */
+  static final String CALIBRATE = "calibrate-broad-share";
+
+  /** Reasons written to the quarantine. */
+  public static final String MALFORMED = "malformed_record";
+  public static final String EMPTY_QUERY = "empty_query";
+  public static final String MISSING_PRODUCT_ID = "missing_product_id";
+  public static final String UNKNOWN_PRODUCT = "unknown_product";
+  public static final String NO_CATEGORY = "product_without_category";
+  public static final String INVALID_SEARCHES = "invalid_searches";
+  static final List<String> REASONS =
+      List.of(MALFORMED, EMPTY_QUERY, MISSING_PRODUCT_ID, UNKNOWN_PRODUCT, NO_CATEGORY, INVALID_SEARCHES);
+
+  /**
+   * Catalogs up to this many products are sent to every task for the join with the log (a few
+   * hundred MB at most) instead of shuffling the log by product id.
+   */
+  static final long BROADCAST_MAX_PRODUCTS = 5_000_000;
+
+  /** Quantiles of the entropy distribution the job logs. */
+  static final double[] QUANTILES = {0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99};
+
+  record Options(
+      String searchLog,
+      String products,
+      QueryEntropy.Decision decision,
+      double maxQuarantineShare,
+      Double calibrateShare,
+      boolean exportEnabled,
+      String exportPath,
+      int exportFiles,
+      String exportCompression) {
+    static Options from(Config c, Map<String, String> options) {
+      Double calibrate = null;
+      String s = options.get(CALIBRATE);
+      if (s != null) {
+        try {
+          calibrate = Double.parseDouble(s);
+        } catch (NumberFormatException e) {
+          calibrate = Double.NaN;
+        }
+        if (!(calibrate > 0 && calibrate <= 1)) {
+          throw new UsageException("Cannot set --" + CALIBRATE + " to " + s + ": expected a share in (0, 1]");
+        }
+      }
+      return new Options(
+          Settings.string(c, SEARCH_LOG),
+          Settings.string(c, PRODUCTS),
+          new QueryEntropy.Decision(
+              QueryEntropy.Mode.parse(Settings.oneOf(c, MODE, "affinity", "count")),
+              Settings.doubleIn(c, THRESHOLD_L1, 0.0, 64.0),
+              Settings.doubleIn(c, THRESHOLD_L2, 0.0, 64.0),
+              Settings.longIn(c, MIN_RESULTS, 1, Long.MAX_VALUE),
+              Settings.intIn(c, MAX_CATEGORIES, 1, 1000)),
+          Settings.doubleIn(c, MAX_QUARANTINE_SHARE, 0.0, 1.0),
+          calibrate,
+          Settings.bool(c, EXPORT_ENABLED),
+          Settings.string(c, EXPORT_PATH),
+          Settings.intIn(c, EXPORT_FILES, 1, 10_000),
+          Settings.oneOf(c, EXPORT_COMPRESSION, "gzip", "none"));
+    }
+  }
+
+  @Override
+  public String name() {
+    return "entropy";
+  }
+
+  @Override
+  public String description() {
+    return "how broad each search query is (entropy of its results' categories) into table " + OUTPUT;
+  }
+
+  @Override
+  public List<OptionSpec> options() {
+    return List.of(
+        OptionSpec.config("search-log", SEARCH_LOG, "PATH_OR_TABLE", "result sets: rows query, product_id [, searches, ds]"),
+        OptionSpec.config("products", PRODUCTS, "PATH_OR_TABLE", "product categories: rows product_id, category"),
+        OptionSpec.value(CALIBRATE, "S",
+            "choose entropy.threshold.l1 so that this share of search volume is broad at level 1",
+            "off: use entropy.threshold.l1"));
+  }
+
+  @Override
+  public void validate(JobContext context) {
+    Options.from(context.config(), optionMap(context));
+  }
+
+  private static Map<String, String> optionMap(JobContext context) {
+    return context.option(CALIBRATE).map(v -> Map.of(CALIBRATE, v)).orElse(Map.of());
+  }
+
+  @Override
+  public JobResult run(JobContext context) {
+    Options o = Options.from(context.config(), optionMap(context));
+    Warehouse w = context.warehouse();
+    LocalDate ds = context.runDate();
+
+    context.stage("read products " + o.products());
+    Dataset<Row> catalog = catalog(w, o.products(), ds).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> entropiesDf = null;
+    Dataset<Row> spellingsDf = null;
+    Spellings spellings = null;
+    Dataset<Row> classified = null;
+    QueryEntropy.Categories cats = null;
+    QueryEntropy.Entropies e = null;
+    try {
+      long catalogSize = catalog.count();
+      cats = categories(catalog);
+
+      context.stage("read and check search log " + o.searchLog());
+      // Persisted: the checks, the volumes, the entropies and the quarantine all read it, and
+      // reading, normalizing and joining the log is the expensive part.
+      classified = classify(searchLog(w, o.searchLog(), ds), cats, catalogSize <= BROADCAST_MAX_PRODUCTS)
+          .persist(StorageLevel.MEMORY_AND_DISK());
+      Dataset<Row> rejected = classified.where(col(Quarantine.REASON).isNotNull());
+      spellings = spellings(classified);
+      spellingsDf = spellings.volumes();
+      Map<String, Long> counts = spellings.counts();
+      long total = counts.values().stream().mapToLong(Long::longValue).sum();
+      long bad = total - counts.getOrDefault(GOOD, 0L);
+      Quarantine.checkShare(name(), o.searchLog(), total, rejected, bad, o.maxQuarantineShare());
+
+      context.stage("compute entropies");
+      e = entropies(classified, spellingsDf, cats);
+      entropiesDf = e.queries();
+      long queries = entropiesDf.count();
+
+      context.stage("entropy distribution");
+      logQuantiles(entropiesDf);
+      JobResult.Builder result = JobResult.builder(name());
+      String exportDir = null;
+      QueryEntropy.Decision decision = o.decision();
+      if (o.calibrateShare() != null) {
+        context.stage("calibrate the level-1 threshold");
+        Calibration c = calibrate(entropiesDf, decision, o.calibrateShare());
+        LOG.info("entropy: calibrated {} = {} for a broad share of {} (achieved {} of search volume)",
+            THRESHOLD_L1, c.threshold(), o.calibrateShare(), c.achievedShare());
+        decision = new QueryEntropy.Decision(decision.mode(), c.threshold(), decision.thresholdL2(),
+            decision.minResults(), decision.maxCategories());
+        result.metric("calibrated_threshold_l1", c.threshold())
+            .metric("calibrated_broad_share", c.achievedShare());
+      }
+
+      context.stage("write " + OUTPUT);
+      Dataset<Row> table = QueryEntropy.decide(e, decision);
+      long written = w.replacePartition(OUTPUT, table, ds);
+      result.rows(OUTPUT, written);
+      if (o.exportEnabled()) {
+        context.stage("write the lookup export");
+        String dir = writeExport(w, o, ds, w.read(OUTPUT, ds));
+        exportDir = dir;
+      }
+      context.stage("write quarantine");
+      long quarantined = Quarantine.write(w, name(), ds, rejected);
+      result.rows(Quarantine.TABLE, quarantined).metric("input_rows", total);
+      for (String r : REASONS) {
+        if (counts.containsKey(r)) {
+          result.metric(r, counts.get(r));
+        }
+      }
+      Row levels = w.read(OUTPUT, ds).agg(
+          functions.count(when(col(QueryEntropy.BROAD_LEVEL).equalTo(1), 1)),
+          functions.count(when(col(QueryEntropy.BROAD_LEVEL).equalTo(2), 1))).first();
+      return result.metric("queries", queries)
+          .metric("broad_l1", levels.getLong(0))
+          .metric("broad_l2", levels.getLong(1))
+          .metric("mode", decision.mode().name().toLowerCase(Locale.ROOT))
+          .metric("threshold_l1", decision.thresholdL1())
+          .metric("catalog_products", catalogSize)
+          .metric("export", exportDir == null ? "off" : exportDir)
+          .build();
+    } finally {
+      if (e != null) {
+        e.queries().unpersist();
+        e.cells().unpersist();
+      }
+      if (spellings != null) {
+        spellings.unpersist();
+      }
+      if (cats != null) {
+        cats.unpersist();
+      }
+      if (classified != null) {
+        classified.unpersist();
+      }
+      catalog.unpersist();
+    }
+  }
+
+  /** Status of the good rows in {@link Spellings#counts}. */
+  static final String GOOD = "";
+
+  /**
+   * What one pass over the classified log gives: rows per quarantine reason ({@value #GOOD} for
+   * good rows), and per good spelling (normalized query, hash of the logged text) its largest
+   * {@code searches}, persisted for the search volume.
+   */
+  record Spellings(Map<String, Long> counts, Dataset<Row> volumes, Dataset<Row> cached) {
+    void unpersist() {
+      cached.unpersist();
+    }
+  }
+
+  static Spellings spellings(Dataset<Row> classified) {
+    Dataset<Row> perSpelling =
+        classified.groupBy(coalesce(col(Quarantine.REASON), lit(GOOD)).as("status"),
+                col(QueryEntropy.QUERY), col(QueryEntropy.RAW_HASH))
+            .agg(functions.count(lit(1)).as("rows"), functions.max(QueryEntropy.SEARCHES).as(QueryEntropy.SEARCHES))
+            .persist(StorageLevel.MEMORY_AND_DISK());
+    Map<String, Long> counts = new java.util.TreeMap<>();
+    for (Row r : perSpelling.groupBy("status").agg(functions.sum("rows")).collectAsList()) {
+      counts.put(r.getString(0), r.getLong(1));
+    }
+    return new Spellings(counts, perSpelling.where(col("status").equalTo(GOOD))
+        .select(QueryEntropy.QUERY, QueryEntropy.RAW_HASH, QueryEntropy.SEARCHES), perSpelling);
+  }
+
+  /** The numbered categories of a (persisted) catalog. */
+  static QueryEntropy.Categories categories(Dataset<Row> catalog) {
+    QueryEntropy.Categories cats = QueryEntropy.Categories.of(catalog);
+    QueryEntropy.checkTopCount(cats);
+    return cats;
+  }
+
+  /**
+   * The entropies of the good rows of a classified log, with the per-category cells and the
+   * per-query figures persisted (the decision and the calibration read them again).
+   */
+  static QueryEntropy.Entropies entropies(
+      Dataset<Row> classified, Dataset<Row> volumes, QueryEntropy.Categories cats) {
+    Dataset<Row> good = classified.where(col(Quarantine.REASON).isNull());
+    QueryEntropy.Entropies e = QueryEntropy.entropies(
+        good.select(QueryEntropy.QUERY, QueryEntropy.PRODUCT_NO, QueryEntropy.TOP_ID, QueryEntropy.SUB_ID),
+        volumes, cats);
+    e.cells().persist(StorageLevel.MEMORY_AND_DISK());
+    e.queries().persist(StorageLevel.MEMORY_AND_DISK());
+    return e;
+  }
+
+  /**
+   * The catalog: one row per product id ({@value QueryEntropy#PRODUCT_ID}, {@value
+   * QueryEntropy#TOP}, {@value QueryEntropy#SUB}); a product listed twice keeps the path that
+   * sorts first (a listing with a category wins over one without); {@value QueryEntropy#TOP} is
+   * null for a product without a category.
+   */
+  static Dataset<Row> catalog(Warehouse w, String input, LocalDate ds) {
+    Dataset<Row> products = Inputs.read(w, input);
+    requireColumns(products, input, QueryEntropy.PRODUCT_ID, "category");
+    if (has(products, Warehouse.DS)) {
+      // Predictions need not be rerun daily: the latest snapshot on or before the run date.
+      Column dsCol = col(Warehouse.DS).cast(DataTypes.StringType);
+      Row latest = products.where(dsCol.leq(ds.toString())).agg(functions.max(dsCol)).first();
+      if (latest.isNullAt(0)) {
+        throw new JobFailedException("Input " + input + " has no rows with ds on or before " + ds);
+      }
+      products = products.where(dsCol.equalTo(latest.getString(0)));
+    }
+    Column id = functions.trim(col(QueryEntropy.PRODUCT_ID).cast(DataTypes.StringType));
+    Column[] levels = QueryEntropy.levels(col("category"));
+    Dataset<Row> perId =
+        products.select(id.as(QueryEntropy.PRODUCT_ID), col("category").cast(DataTypes.StringType).as("category"))
+            .where(col(QueryEntropy.PRODUCT_ID).isNotNull().and(col(QueryEntropy.PRODUCT_ID).notEqual("")))
+            .select(col(QueryEntropy.PRODUCT_ID), levels[0], levels[1])
+            .groupBy(QueryEntropy.PRODUCT_ID)
+            // A listing without a category gives a null struct, which min skips.
+            .agg(functions.min(when(col(QueryEntropy.TOP).isNotNull(),
+                functions.struct(col(QueryEntropy.TOP), col(QueryEntropy.SUB)))).as("c"));
+    // Unique within the run; the caller persists the catalog, so the numbers stay put.
+    return perId.select(col(QueryEntropy.PRODUCT_ID), functions.monotonically_increasing_id().as(QueryEntropy.PRODUCT_NO),
+        col("c." + QueryEntropy.TOP).as(QueryEntropy.TOP), col("c." + QueryEntropy.SUB).as(QueryEntropy.SUB));
+  }
+
+  /** The search log of the run date (all of it when it has no ds column). */
+  static Dataset<Row> searchLog(Warehouse w, String input, LocalDate ds) {
+    Dataset<Row> log = Inputs.read(w, input);
+    requireColumns(log, input, QueryEntropy.QUERY, QueryEntropy.PRODUCT_ID);
+    if (has(log, Warehouse.DS)) {
+      log = log.where(col(Warehouse.DS).cast(DataTypes.StringType).equalTo(ds.toString()));
+    }
+    return log;
+  }
+
+  /**
+   * Adds {@value Quarantine#REASON} (null for a good row), {@value Quarantine#RAW} and the columns
+   * {@link QueryEntropy#entropies} reads.
+   */
+  static Dataset<Row> classify(Dataset<Row> log, QueryEntropy.Categories cats, boolean broadcastCatalog) {
+    Column raw = Quarantine.rawJson(log);
+    Column searchesRaw = has(log, QueryEntropy.SEARCHES) ? col(QueryEntropy.SEARCHES) : lit(null);
+    boolean integral = has(log, QueryEntropy.SEARCHES)
+        && log.schema().apply(QueryEntropy.SEARCHES).dataType() instanceof org.apache.spark.sql.types.IntegralType;
+    // Text or fractional counts: what does not read as a whole number is quarantined.
+    Column searches = integral ? searchesRaw.cast(DataTypes.LongType)
+        : searchesRaw.cast(DataTypes.StringType).try_cast(DataTypes.LongType);
+    Column corrupt = has(log, Inputs.CORRUPT_RECORD) ? col(Inputs.CORRUPT_RECORD).isNotNull() : lit(false);
+    Column rawQuery = col(QueryEntropy.QUERY).cast(DataTypes.StringType);
+    Dataset<Row> prepared =
+        log.select(
+            raw.as(Quarantine.RAW),
+            corrupt.as("corrupt"),
+            functions.xxhash64(rawQuery).as(QueryEntropy.RAW_HASH),
+            QueryEntropy.normalize(rawQuery).as(QueryEntropy.QUERY),
+            functions.trim(col(QueryEntropy.PRODUCT_ID).cast(DataTypes.StringType)).as("pid"),
+            searchesRaw.isNotNull().as("searches_given"),
+            searches.as(QueryEntropy.SEARCHES));
+    Dataset<Row> products = cats.products().withColumn("known", lit(true));
+    Dataset<Row> joined =
+        prepared.join(broadcastCatalog ? broadcast(products) : products, col("pid").equalTo(products.col(QueryEntropy.PRODUCT_ID)), "left")
+            .drop(products.col(QueryEntropy.PRODUCT_ID))
+            .withColumnRenamed("pid", QueryEntropy.PRODUCT_ID);
+    Column q = col(QueryEntropy.QUERY);
+    Column pid = col(QueryEntropy.PRODUCT_ID);
+    Column reason =
+        when(col("corrupt"), lit(MALFORMED))
+            .when(q.isNull().or(q.equalTo("")), lit(EMPTY_QUERY))
+            .when(pid.isNull().or(pid.equalTo("")), lit(MISSING_PRODUCT_ID))
+            .when(col("known").isNull(), lit(UNKNOWN_PRODUCT))
+            .when(col(QueryEntropy.TOP_ID).isNull(), lit(NO_CATEGORY))
+            .when(col("searches_given").and(
+                col(QueryEntropy.SEARCHES).isNull().or(col(QueryEntropy.SEARCHES).lt(0))), lit(INVALID_SEARCHES));
+    // Only what the later steps read: the raw row only for bad rows.
+    return joined.withColumn(Quarantine.REASON, reason)
+        .select(
+            col(Quarantine.REASON),
+            when(col(Quarantine.REASON).isNotNull(), col(Quarantine.RAW)).as(Quarantine.RAW),
+            col(QueryEntropy.QUERY),
+            col(QueryEntropy.RAW_HASH),
+            functions.coalesce(col(QueryEntropy.SEARCHES), lit(1L)).as(QueryEntropy.SEARCHES),
+            col(QueryEntropy.PRODUCT_NO),
+            col(QueryEntropy.TOP_ID),
+            col(QueryEntropy.SUB_ID));
+  }
+
+  /** A chosen level-1 threshold and the share of search volume it makes broad at level 1. */
+  record Calibration(double threshold, double achievedShare) {}
+
+  /**
+   * The level-1 threshold making {@code share} of search volume broad at level 1: queries that
+   * may be broad (enough results) in decreasing order of level-1 entropy, the entropy of the first
+   * at which their cumulative volume reaches the share (all of them when it never does). Equal
+   * entropies are one step, so the achieved share can exceed the target.
+   */
+  static Calibration calibrate(Dataset<Row> entropies, QueryEntropy.Decision d, double share) {
+    Row totals = entropies.agg(functions.sum(QueryEntropy.VOLUME)).first();
+    long volume = totals.isNullAt(0) ? 0 : totals.getLong(0);
+    Dataset<Row> steps =
+        entropies.where(col(QueryEntropy.RESULT_COUNT).geq(d.minResults()))
+            .groupBy(col(d.mode().l1()).as("e"))
+            .agg(functions.sum(QueryEntropy.VOLUME).as("v"))
+            // Only the distinct entropy values go through this one-partition window.
+            .withColumn("cum", functions.sum("v").over(Window.orderBy(col("e").desc())
+                .rowsBetween(Window.unboundedPreceding(), Window.currentRow())));
+    if (volume == 0) {
+      return new Calibration(d.thresholdL1(), 0.0);
+    }
+    List<Row> hits = steps.where(col("cum").geq(share * volume)).orderBy(col("e").desc()).takeAsList(1);
+    if (hits.isEmpty()) {
+      hits = steps.orderBy(col("e").asc()).takeAsList(1);
+      if (hits.isEmpty()) {
+        return new Calibration(d.thresholdL1(), 0.0);
+      }
+    }
+    Row hit = hits.get(0);
+    return new Calibration(hit.getDouble(0), (double) hit.getLong(2) / volume);
+  }
+
+  private static void logQuantiles(Dataset<Row> entropies) {
+    String[] cols = {QueryEntropy.COUNT_L1, QueryEntropy.AFFINITY_L1, QueryEntropy.COUNT_L2, QueryEntropy.AFFINITY_L2};
+    double[][] q = entropies.stat().approxQuantile(cols, QUANTILES, 0.001);
+    StringBuilder sb = new StringBuilder("entropy: quantiles (bits) at " + Arrays.toString(QUANTILES));
+    for (int i = 0; i < cols.length; i++) {
+      sb.append("\n  ").append(cols[i]).append(": ");
+      for (double v : q[i]) {
+        sb.append(String.format(Locale.ROOT, "%.3f ", v));
+      }
+    }
+    LOG.info("{}", sb);
+  }
+
+  /**
+   * Writes the {@link EntropyLookup} export of one run date: to a fresh directory beside it, then
+   * swapped in, so a reader never sees half a file set.
+   */
+  static String writeExport(Warehouse w, Options o, LocalDate ds, Dataset<Row> table) {
+    String root = o.exportPath().isEmpty() ? w.root() + "/exports/" + OUTPUT : o.exportPath();
+    Path target = new Path(root, "ds=" + ds);
+    Path tmp = new Path(root, ".ds=" + ds + ".tmp-" + UUID.randomUUID());
+    Dataset<String> lines =
+        table.repartitionByRange(o.exportFiles(), col(QueryEntropy.QUERY))
+            .sortWithinPartitions(QueryEntropy.QUERY)
+            .map((MapFunction<Row, String>) EntropyJob::exportLine, Encoders.STRING());
+    lines.write().option("compression", o.exportCompression()).text(tmp.toString());
+    try {
+      FileSystem fs = target.getFileSystem(w.spark().sparkContext().hadoopConfiguration());
+      if (fs.exists(target) && !fs.delete(target, true)) {
+        throw new IOException("cannot delete the previous export " + target);
+      }
+      if (!fs.rename(tmp, target)) {
+        throw new IOException("cannot rename " + tmp + " to " + target);
+      }
+    } catch (IOException e) {
+      throw new JobFailedException("Cannot write the entropy export " + target + ": " + e.getMessage(), e);
+    }
+    return target.toString();
+  }
+
+  private static String exportLine(Row r) {
+    List<Row> show = r.getList(r.fieldIndex(QueryEntropy.SHOW_CATEGORIES));
+    List<String> names = new ArrayList<>(show.size());
+    List<Double> shares = new ArrayList<>(show.size());
+    for (Row s : show) {
+      names.add(s.getString(0));
+      shares.add(s.getDouble(1));
+    }
+    return EntropyLookup.formatLine(r.getAs(QueryEntropy.QUERY), r.<Integer>getAs(QueryEntropy.BROAD_LEVEL),
+        r.getAs(QueryEntropy.TOP_CATEGORY), names, shares);
+  }
+
+  private static boolean has(Dataset<Row> df, String column) {
+    return Arrays.asList(df.columns()).contains(column);
+  }
+
+  private static void requireColumns(Dataset<Row> df, String input, String... columns) {
+    for (String c : columns) {
+      if (!has(df, c)) {
+        throw new JobFailedException("Input " + input + " has no column " + c + "; found columns "
+            + String.join(", ", df.columns()));
+      }
+    }
+  }
+}
