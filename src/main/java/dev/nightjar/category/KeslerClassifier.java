@@ -86,8 +86,8 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
     seed = new LongParam(this, "seed", "random seed (order, sampled negatives, undersampling)");
     setDefault(tokensCol, "tokens");
     setDefault(labelCol, "category");
-    setDefault(numFeatures, 1 << 24);
-    setDefault(epochs, 30);
+    setDefault(numFeatures, 1 << 22);
+    setDefault(epochs, 10);
     setDefault(learningRate, 0.3);
     setDefault(regParam, 0.0);
     setDefault(expansion, EXPANSION_SIBLINGS);
