@@ -30,7 +30,10 @@ public interface ActionLauncher {
       cmd.addAll(args);
       try {
         Files.createDirectories(log.getParent());
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        // Every action runs on the jar this run started with, even if the sources change meanwhile.
+        pb.environment().put("NIGHTJAR_SKIP_BUILD", "1");
+        Process p = pb.start();
         int status = p.waitFor();
         return outcome(status, Files.readAllLines(log, StandardCharsets.UTF_8));
       } catch (IOException e) {
