@@ -1,0 +1,80 @@
+package dev.nightjar.workflow;
+
+import dev.nightjar.Main;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Runs one workflow action (a {@code dev.nightjar.Main} command line) and reports how it ended. */
+public interface ActionLauncher {
+  /**
+   * How an action ended: its exit status, the {@code RESULT ...} line it printed (or null), and
+   * its {@code nightjar: ...} error line (or null).
+   */
+  record Outcome(int status, String resultLine, String errorLine) {}
+
+  /** Runs Main with args; everything the action prints goes to log. */
+  Outcome launch(List<String> args, Path log);
+
+  /** Each action in its own {@code jobs/run} process, exactly as a person would run it. */
+  static ActionLauncher subprocess(String launcher) {
+    return (args, log) -> {
+      List<String> cmd = new ArrayList<>();
+      cmd.add(launcher);
+      cmd.addAll(args);
+      try {
+        Files.createDirectories(log.getParent());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        // Every action runs on the jar this run started with, even if the sources change meanwhile.
+        pb.environment().put("NIGHTJAR_SKIP_BUILD", "1");
+        Process p = pb.start();
+        int status = p.waitFor();
+        return outcome(status, Files.readAllLines(log, StandardCharsets.UTF_8));
+      } catch (IOException e) {
+        throw new UncheckedIOException("Cannot run " + launcher + ": " + e.getMessage(), e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("Interrupted while running " + cmd, e);
+      }
+    };
+  }
+
+  /**
+   * Every action inside this JVM through {@link Main#run}, sharing one SparkSession: much faster
+   * (no JVM and Spark start per action); used by the tests and {@code jobs/nightly --in-process}.
+   */
+  static ActionLauncher inProcess() {
+    return (args, log) -> {
+      ByteArrayOutputStream buf = new ByteArrayOutputStream();
+      PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8);
+      int status = Main.run(args.toArray(String[]::new), ps, ps);
+      String text = buf.toString(StandardCharsets.UTF_8);
+      try {
+        Files.createDirectories(log.getParent());
+        Files.writeString(log, text);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return outcome(status, text.lines().toList());
+    };
+  }
+
+  private static Outcome outcome(int status, List<String> lines) {
+    String result = null;
+    String error = null;
+    for (String l : lines) {
+      if (l.startsWith("RESULT ")) {
+        result = l;
+      } else if (l.startsWith("nightjar: ")) {
+        error = l.substring("nightjar: ".length());
+      }
+    }
+    return new Outcome(status, result, error);
+  }
+}

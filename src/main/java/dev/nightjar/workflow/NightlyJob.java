@@ -1,0 +1,177 @@
+package dev.nightjar.workflow;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import dev.nightjar.common.CommandLine;
+import dev.nightjar.common.Job;
+import dev.nightjar.common.JobContext;
+import dev.nightjar.common.JobResult;
+import dev.nightjar.common.OptionSpec;
+import dev.nightjar.common.Settings;
+import dev.nightjar.common.UsageException;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * {@code jobs/nightly}: runs the Oozie workflow {@code workflows/nightly/workflow.xml} on this
+ * machine, for one date or a range, through {@link NightlyRunner}. It does no Spark work itself.
+ */
+public final class NightlyJob implements Job {
+  static final String WORKFLOW = "nightly.workflow";
+  static final String PROPERTIES = "nightly.properties";
+  static final String LAUNCHER = "nightly.launcher";
+  static final String IN_PROCESS = "nightly.in-process";
+  static final String LOG_DIR = "nightly.log-dir";
+  /** Backfills longer than this are almost certainly a typo in --from or --to. */
+  static final int MAX_DAYS = 366;
+
+  @Override
+  public String name() {
+    return "nightly";
+  }
+
+  @Override
+  public String description() {
+    return "Run the Oozie workflow workflows/nightly on this machine (jobs/nightly)";
+  }
+
+  @Override
+  public List<OptionSpec> options() {
+    return List.of(
+        OptionSpec.config("workflow", WORKFLOW, "FILE", "the Oozie workflow.xml to run"),
+        OptionSpec.config("properties", PROPERTIES, "FILE", "its job.properties"),
+        OptionSpec.config("launcher", LAUNCHER, "PATH", "each Spark action runs as: PATH JOB ARGS..."),
+        OptionSpec.flag("in-process", "run every action in this JVM instead (one SparkSession, faster)"),
+        OptionSpec.value("from", "YYYY-MM-DD", "backfill: the first date (with --to)", "none"),
+        OptionSpec.value("to", "YYYY-MM-DD", "backfill: the last date, inclusive", "none"),
+        OptionSpec.flag("resume", "skip the actions that finished in the date's last run"),
+        OptionSpec.flag("train-category", "retrain the category model (default: only when none exists)"),
+        OptionSpec.flag("dry-run", "print the actions and their command lines, run nothing"));
+  }
+
+  /** The validated settings of one invocation. */
+  record Options(Path workflow, Path properties, String launcher, boolean inProcess, List<LocalDate> dates,
+      String logDir) {
+    static Options from(JobContext ctx) {
+      Config c = ctx.config();
+      Path wf = Path.of(Settings.string(c, WORKFLOW));
+      Path props = Path.of(Settings.string(c, PROPERTIES));
+      boolean inProcess = ctx.flag("in-process") || Settings.bool(c, IN_PROCESS);
+      String launcher = Settings.string(c, LAUNCHER);
+      for (Path p : List.of(wf, props)) {
+        if (!Files.isRegularFile(p)) {
+          throw new UsageException("Cannot read " + p.toAbsolutePath() + ": no such file");
+        }
+      }
+      if (!inProcess && !Files.isExecutable(Path.of(launcher))) {
+        throw Settings.bad(LAUNCHER, launcher, "an executable launcher such as jobs/run");
+      }
+      return new Options(wf, props, launcher, inProcess, dates(ctx), Settings.string(c, LOG_DIR));
+    }
+
+    private static List<LocalDate> dates(JobContext ctx) {
+      var from = ctx.option("from");
+      var to = ctx.option("to");
+      if (from.isEmpty() && to.isEmpty()) {
+        return List.of(ctx.runDate());
+      }
+      if (from.isEmpty() || to.isEmpty()) {
+        throw new UsageException("A backfill needs both --from and --to, found only --" + (from.isEmpty() ? "to" : "from"));
+      }
+      if (ctx.dateGiven()) {
+        throw new UsageException("Give either --date or --from/--to, not both");
+      }
+      LocalDate a = CommandLine.parseDate(from.get());
+      LocalDate b = CommandLine.parseDate(to.get());
+      if (b.isBefore(a) || a.plusDays(MAX_DAYS).isBefore(b)) {
+        throw new UsageException("Cannot backfill --from " + a + " --to " + b + ": expected --to on or after --from, at most "
+            + MAX_DAYS + " days");
+      }
+      return a.datesUntil(b.plusDays(1)).toList();
+    }
+  }
+
+  @Override
+  public void validate(JobContext ctx) {
+    Options o = Options.from(ctx);
+    workflow(o); // a malformed workflow is a usage error, found before anything runs
+    properties(o);
+  }
+
+  @Override
+  public JobResult run(JobContext ctx) {
+    Options o = Options.from(ctx);
+    String warehouse = Settings.string(ctx.config(), "warehouse.root");
+    Path logDir = o.logDir().isEmpty()
+        ? (isLocal(warehouse) ? Path.of(warehouse.replaceFirst("^file:(//)?", ""), "_runs", "logs")
+            : Path.of(System.getProperty("java.io.tmpdir"), "nightjar-nightly"))
+        : Path.of(o.logDir());
+    ActionLauncher launcher = o.inProcess() ? ActionLauncher.inProcess() : ActionLauncher.subprocess(o.launcher());
+    NightlyRunner.Request req = new NightlyRunner.Request(workflow(o), properties(o), warehouse, o.dates(),
+        ctx.flag("resume"), ctx.flag("train-category") ? "true" : null, forwardedSettings(ctx.config()),
+        ctx.flag("dry-run"), logDir);
+    return new NightlyRunner(launcher, System.out).run(req);
+  }
+
+  private static boolean isLocal(String warehouse) {
+    return !warehouse.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*") || warehouse.startsWith("file:");
+  }
+
+  private static WorkflowDefinition workflow(Options o) {
+    try (InputStream in = new FileInputStream(o.workflow().toFile())) {
+      return WorkflowDefinition.parse(in, o.workflow().toString());
+    } catch (IOException e) {
+      throw new UsageException("Cannot read " + o.workflow() + ": " + e.getMessage());
+    }
+  }
+
+  static Map<String, String> properties(Options o) {
+    Properties p = new Properties();
+    try (Reader r = new InputStreamReader(new FileInputStream(o.properties().toFile()), StandardCharsets.UTF_8)) {
+      p.load(r);
+    } catch (IOException e) {
+      throw new UsageException("Cannot read " + o.properties() + ": " + e.getMessage());
+    }
+    Map<String, String> m = new LinkedHashMap<>();
+    p.stringPropertyNames().forEach(k -> m.put(k, p.getProperty(k)));
+    return m;
+  }
+
+  /**
+   * The settings given to this run (--set, --conf-file) that differ from the defaults every job
+   * would load anyway, as {@code --set} arguments for each action: {@code jobs/nightly --set
+   * sample.products=300} reaches generate-sample.
+   */
+  static List<String> forwardedSettings(Config config) {
+    Config base = Settings.load(null, null, Map.of());
+    List<String> args = new ArrayList<>();
+    for (Map.Entry<String, ConfigValue> e : config.entrySet()) {
+      String k = e.getKey();
+      if (k.startsWith("nightly.") || k.equals("warehouse.root")) {
+        continue;
+      }
+      ConfigValue v = e.getValue();
+      if (!base.hasPath(k) || !base.getValue(k).unwrapped().equals(v.unwrapped())) {
+        String text = v.valueType() == ConfigValueType.STRING ? (String) v.unwrapped()
+            : v.render(ConfigRenderOptions.concise());
+        args.add("--set");
+        args.add(k + "=" + text);
+      }
+    }
+    return args;
+  }
+}

@@ -1,0 +1,214 @@
+package dev.nightjar.workflow;
+
+import dev.nightjar.common.ExitCodes;
+import dev.nightjar.common.JobFailedException;
+import dev.nightjar.common.JobResult;
+import dev.nightjar.workflow.RunState.ActionRun;
+import dev.nightjar.workflow.RunState.Status;
+import dev.nightjar.workflow.WorkflowDefinition.Step;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Runs a workflow's Spark actions for one or more dates on this machine: the sample world first
+ * when the warehouse has no products, then each date's plan (see {@link WorkflowDefinition#plan})
+ * action by action through an {@link ActionLauncher}. A failed action stops the run (the state file
+ * records what finished, so {@code resume} continues from it); an action that exits 3 (model not
+ * blessed) is reported and the run goes on, ending with status 3.
+ */
+public final class NightlyRunner {
+  /** The exit status of a job whose model is not blessed. */
+  private static final int NOT_BLESSED = ExitCodes.NOT_BLESSED;
+  private static final Pattern KV = Pattern.compile("(\\S+?)=(\"[^\"]*\"|\\S*)");
+
+  /**
+   * What to run.
+   *
+   * @param properties job.properties values (lowest precedence after the workflow's defaults)
+   * @param trainCategory "true"/"false", or null to train only when no category model exists
+   * @param extraArgs appended to every action (forwarded {@code --set} overrides)
+   * @param logDir local directory for each action's output
+   */
+  public record Request(WorkflowDefinition workflow, Map<String, String> properties, String warehouse,
+      List<LocalDate> dates, boolean resume, String trainCategory, List<String> extraArgs, boolean dryRun,
+      Path logDir) {}
+
+  private final ActionLauncher launcher;
+  private final PrintStream out;
+
+  public NightlyRunner(ActionLauncher launcher, PrintStream out) {
+    this.launcher = launcher;
+    this.out = out;
+  }
+
+  public JobResult run(Request req) {
+    String wf = req.workflow().name();
+    long t0 = System.nanoTime();
+    List<ActionRun> all = new ArrayList<>();
+    if (!req.dryRun() && !RunState.exists(req.warehouse(), "products/_delta_log")) {
+      String last = req.dates().get(req.dates().size() - 1).toString();
+      out.println("nightly: no products in " + req.warehouse() + "; generating the sample world (ds=" + last + ")");
+      List<String> args = new ArrayList<>(List.of("generate-sample", "--warehouse", req.warehouse(), "--date", last));
+      args.addAll(req.extraArgs());
+      ActionRun r = launch("generate-sample", args, last, req.logDir().resolve(wf + "-" + last));
+      all.add(r);
+      if (r.status() == Status.FAILED) {
+        summary(all, t0);
+        throw failed(r, last, req, false);
+      }
+    }
+    for (LocalDate date : req.dates()) {
+      String ds = date.toString();
+      Map<String, String> params = new LinkedHashMap<>(req.workflow().parameterDefaults());
+      params.putAll(req.properties());
+      params.put("ds", ds);
+      params.put("warehouse", req.warehouse());
+      params.put("trainCategory", req.trainCategory() != null ? req.trainCategory()
+          : String.valueOf(!RunState.exists(req.warehouse(), "trained/category")));
+      List<Step> plan = req.workflow().plan(params);
+      if (req.dryRun()) {
+        for (Step s : plan) {
+          out.println("nightly ds=" + ds + " " + s.name() + ": jobs/run " + String.join(" ", withExtra(s, req)));
+        }
+        continue;
+      }
+      org.apache.hadoop.fs.Path stateFile = RunState.file(req.warehouse(), wf, ds);
+      Map<String, ActionRun> done = req.resume() ? RunState.finished(stateFile) : Map.of();
+      List<ActionRun> runs = new ArrayList<>();
+      for (Step s : plan) {
+        ActionRun r;
+        if (done.containsKey(s.name())) {
+          r = done.get(s.name());
+          out.printf(Locale.ROOT, "nightly ds=%s %-20s SKIPPED (%s in the earlier run)%n", ds, s.name(),
+              r.status() == Status.OK ? "OK" : "NOT BLESSED");
+        } else {
+          r = launch(s.name(), withExtra(s, req), ds, req.logDir().resolve(wf + "-" + ds));
+        }
+        runs.add(r);
+        all.add(r);
+        if (r.status() == Status.FAILED) {
+          RunState.write(stateFile, wf, ds, "FAILED", runs);
+          summary(all, t0);
+          throw failed(r, ds, req, true);
+        }
+        RunState.write(stateFile, wf, ds, "RUNNING", runs);
+      }
+      boolean notBlessed = runs.stream().anyMatch(r -> r.status() == Status.NOT_BLESSED);
+      RunState.write(stateFile, wf, ds, notBlessed ? "NOT_BLESSED" : "SUCCEEDED", runs);
+    }
+    return req.dryRun() ? JobResult.builder("nightly").build() : summary(all, t0);
+  }
+
+  private static List<String> withExtra(Step s, Request req) {
+    List<String> args = new ArrayList<>(s.args());
+    args.addAll(req.extraArgs());
+    return args;
+  }
+
+  private ActionRun launch(String name, List<String> args, String ds, Path logDir) {
+    long t = System.nanoTime();
+    ActionLauncher.Outcome o = launcher.launch(args, logDir.resolve(name + ".log"));
+    double seconds = (System.nanoTime() - t) / 1e9;
+    Map<String, Long> rows = new LinkedHashMap<>();
+    Map<String, String> metrics = new LinkedHashMap<>();
+    if (o.resultLine() != null) {
+      Matcher m = KV.matcher(o.resultLine());
+      while (m.find()) {
+        if (m.group(1).startsWith("rows.")) {
+          rows.put(m.group(1).substring(5), Long.parseLong(m.group(2)));
+        } else {
+          metrics.put(m.group(1), m.group(2).replaceAll("^\"|\"$", ""));
+        }
+      }
+    }
+    Status status = o.status() == 0 ? Status.OK : o.status() == NOT_BLESSED ? Status.NOT_BLESSED : Status.FAILED;
+    StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "nightly ds=%s %-20s %-12s %7.1fs", ds, name,
+        status == Status.FAILED ? "FAILED(" + o.status() + ")" : status == Status.OK ? "OK" : "NOT BLESSED", seconds));
+    if (!rows.isEmpty()) {
+      line.append("  rows");
+      rows.forEach((k, v) -> line.append(' ').append(k).append('=').append(v));
+    }
+    if (status == Status.NOT_BLESSED && metrics.containsKey("not_blessed")) {
+      line.append("  (").append(metrics.get("not_blessed")).append(')');
+    }
+    if (status == Status.FAILED && o.errorLine() != null) {
+      line.append("  ").append(o.errorLine());
+    }
+    out.println(line);
+    return new ActionRun(name, status, o.status(), Math.round(seconds * 10) / 10.0, rows, metrics);
+  }
+
+  private static JobFailedException failed(ActionRun r, String ds, Request req, boolean resumable) {
+    Path log = req.logDir().resolve(req.workflow().name() + "-" + ds).resolve(r.name() + ".log");
+    return new JobFailedException("action " + r.name() + " failed for ds=" + ds + " (exit " + r.exit()
+        + "); its output: " + log + ". Outputs of the actions before it are kept"
+        + (resumable ? "; continue from " + r.name() + " with --resume" : ""));
+  }
+
+  /** Prints the run's summary and builds its result: rows per table summed over dates. */
+  private JobResult summary(List<ActionRun> runs, long t0) {
+    JobResult.Builder result = JobResult.builder("nightly");
+    Map<String, Long> tables = new LinkedHashMap<>();
+    int ok = 0;
+    int notBlessed = 0;
+    int failed = 0;
+    for (ActionRun r : runs) {
+      r.rows().forEach((t, n) -> tables.merge(t, n, Long::sum));
+      switch (r.status()) {
+        case OK -> ok++;
+        case NOT_BLESSED -> notBlessed++;
+        case FAILED -> failed++;
+        default -> { }
+      }
+    }
+    double seconds = Math.round((System.nanoTime() - t0) / 1e8) / 10.0;
+    out.println();
+    out.printf(Locale.ROOT, "nightly summary: %d actions, %d OK, %d NOT BLESSED, %d failed, %.1fs%n",
+        runs.size(), ok, notBlessed, failed, seconds);
+    out.println("  tables (rows written):");
+    tables.forEach((t, n) -> out.printf(Locale.ROOT, "    %-28s %,d%n", t, n));
+    for (ActionRun r : runs) {
+      if (r.name().startsWith("train-") && r.status() != Status.FAILED) {
+        String verdict = r.status() == Status.NOT_BLESSED ? "NOT BLESSED: " + r.metrics().getOrDefault("not_blessed", "")
+            : "false".equals(r.metrics().get("blessed")) ? "NOT BLESSED" : "blessed";
+        String version = r.metrics().getOrDefault("model_version", "");
+        out.println("  model " + r.name().substring("train-".length()) + (version.isEmpty() ? "" : " " + version)
+            + ": " + verdict);
+      }
+    }
+    for (ActionRun r : runs) {
+      r.metrics().forEach((k, v) -> {
+        if (k.contains("broad")) {
+          out.println("  broad-query share (" + r.name() + " " + k + "): " + v);
+        }
+      });
+    }
+    out.println("  metrics:");
+    for (ActionRun r : runs) {
+      if (!r.metrics().isEmpty()) {
+        StringBuilder sb = new StringBuilder("    " + r.name() + ":");
+        r.metrics().forEach((k, v) -> {
+          if (!k.equals("not_blessed")) {
+            sb.append(' ').append(k).append('=').append(v);
+          }
+        });
+        out.println(sb);
+      }
+    }
+    tables.forEach(result::rows);
+    result.metric("actions", runs.size()).metric("ok", ok).metric("not_blessed", notBlessed)
+        .metric("failed", failed).metric("seconds", seconds);
+    if (notBlessed > 0) {
+      result.exitCode(NOT_BLESSED);
+    }
+    return result.build();
+  }
+}
