@@ -178,16 +178,19 @@ public final class NightlyRunner {
     for (ActionRun r : runs) {
       if (r.name().startsWith("train-") && r.status() != Status.FAILED) {
         String verdict = r.status() == Status.NOT_BLESSED ? "NOT BLESSED: " + r.metrics().getOrDefault("not_blessed", "")
-            : "false".equals(r.metrics().get("blessed")) ? "NOT BLESSED" : "blessed";
+            : "false".equals(r.metrics().get("blessed")) ? "NOT BLESSED"
+            : "true".equals(r.metrics().get("blessed")) ? "blessed" : "trained (no publication gate yet)";
         String version = r.metrics().getOrDefault("model_version", "");
         out.println("  model " + r.name().substring("train-".length()) + (version.isEmpty() ? "" : " " + version)
             + ": " + verdict);
       }
     }
     for (ActionRun r : runs) {
+      double queries = number(r.metrics().get("queries"));
       r.metrics().forEach((k, v) -> {
-        if (k.contains("broad")) {
-          out.println("  broad-query share (" + r.name() + " " + k + "): " + v);
+        if (k.startsWith("broad_l") && queries > 0) {
+          out.printf(Locale.ROOT, "  broad queries (%s %s): %s of %.0f (%.1f%%)%n",
+              r.name(), k, v, queries, 100 * number(v) / queries);
         }
       });
     }
@@ -210,5 +213,13 @@ public final class NightlyRunner {
       result.exitCode(NOT_BLESSED);
     }
     return result.build();
+  }
+
+  private static double number(String v) {
+    try {
+      return v == null ? 0 : Double.parseDouble(v);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 }
