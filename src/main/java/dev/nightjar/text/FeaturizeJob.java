@@ -80,7 +80,7 @@ public final class FeaturizeJob implements Job {
     Warehouse w = context.warehouse();
     context.stage("read " + o.input());
     Dataset<Row> input = ProductColumns.normalize(Inputs.read(w, o.input()), o.input());
-    Dataset<Row> tokenized = tokenizer(o).transform(ProductRows.withRaw(input));
+    Dataset<Row> tokenized = new ProductFeaturizer(tokenizer(o), hashing(o)).transform(ProductRows.withRaw(input));
     Dataset<Row> classified = ProductRows.classify(tokenized, "tokens", null);
     classified.persist(StorageLevel.MEMORY_AND_DISK());
     try {
@@ -95,8 +95,7 @@ public final class FeaturizeJob implements Job {
       long truncatedFields = ((Number) checked.extras().get(0)).longValue();
 
       context.stage("hash and write " + OUTPUT);
-      Dataset<Row> good = checked.good().select(col(ProductText.PRODUCT_ID), col("tokens"));
-      Dataset<Row> features = hashing(o).transform(good);
+      Dataset<Row> features = checked.good().select(col(ProductText.PRODUCT_ID), col("tokens"), col("features"));
       long written = w.replacePartition(OUTPUT, features, context.runDate());
       context.stage("write quarantine");
       long quarantined = Quarantine.write(w, name(), context.runDate(), checked.rejected());

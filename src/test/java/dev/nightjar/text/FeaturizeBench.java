@@ -94,7 +94,7 @@ public final class FeaturizeBench implements Job {
     // A filter, not limit(): limit would pull every row through one partition.
     products = products.where(org.apache.spark.sql.functions.col("product_id")
         .lt(String.format(java.util.Locale.ROOT, "p%09d", limit)));
-    tf.transform(tok.transform(products)).write().format("noop").mode("overwrite").save();
+    new ProductFeaturizer(tok, tf).transform(products).write().format("noop").mode("overwrite").save();
   }
 
   /** Seconds spent cleaning and hashing n products on this thread (generation excluded). */

@@ -42,6 +42,16 @@ class TransformersTest {
   }
 
   @Test
+  void fusedFeaturizerEqualsTheTwoStages() {
+    ProductTokenizer tok = new ProductTokenizer().setInputCols("title", "vendor");
+    FarmHashingTF tf = new FarmHashingTF().setNumFeatures(1000);
+    assertEquals(tf.transform(tok.transform(products())).collectAsList(),
+        new ProductFeaturizer(tok, tf).transform(products()).collectAsList());
+    assertEquals(4096L, new ProductFeaturizer(tok, new FarmHashingTF().setNumFeatures(4096)).transform(products())
+        .schema().apply("features").metadata().getLong(FarmHashingTF.META_SIZE));
+  }
+
+  @Test
   void outputColumnRecordsSizeAndHash() {
     FarmHashingTF tf = new FarmHashingTF().setNumFeatures(4096);
     Dataset<Row> out = tf.transform(new ProductTokenizer().setInputCols("title").transform(products()));
