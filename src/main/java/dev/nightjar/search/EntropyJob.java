@@ -165,34 +165,16 @@ public final class EntropyJob implements Job {
     Warehouse w = context.warehouse();
     LocalDate ds = context.runDate();
 
-    context.stage("read products " + o.products());
-    Dataset<Row> catalog = catalog(w, o.products(), ds).persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> entropiesDf = null;
-    Dataset<Row> spellingsDf = null;
-    Spellings spellings = null;
-    Dataset<Row> classified = null;
-    QueryEntropy.Categories cats = null;
-    QueryEntropy.Entropies e = null;
-    try {
-      long catalogSize = catalog.count();
-      cats = categories(catalog);
-
-      context.stage("read and check search log " + o.searchLog());
-      // Persisted: the checks, the volumes, the entropies and the quarantine all read it, and
-      // reading, normalizing and joining the log is the expensive part.
-      classified = classify(searchLog(w, o.searchLog(), ds), cats, catalogSize <= BROADCAST_MAX_PRODUCTS)
-          .persist(StorageLevel.MEMORY_AND_DISK());
-      Dataset<Row> rejected = classified.where(col(Quarantine.REASON).isNotNull());
-      spellings = spellings(classified);
-      spellingsDf = spellings.volumes();
-      Map<String, Long> counts = spellings.counts();
+    try (Computation c = Computation.prepare(context, w, o.products(), o.searchLog(), ds)) {
+      Dataset<Row> rejected = c.classified().where(col(Quarantine.REASON).isNotNull());
+      Map<String, Long> counts = c.spellings().counts();
       long total = counts.values().stream().mapToLong(Long::longValue).sum();
       long bad = total - counts.getOrDefault(GOOD, 0L);
       Quarantine.checkShare(name(), o.searchLog(), total, rejected, bad, o.maxQuarantineShare());
 
       context.stage("compute entropies");
-      e = entropies(classified, spellingsDf, cats);
-      entropiesDf = e.queries();
+      QueryEntropy.Entropies e = c.entropies();
+      Dataset<Row> entropiesDf = e.queries();
       long queries = entropiesDf.count();
 
       context.stage("entropy distribution");
@@ -202,13 +184,13 @@ public final class EntropyJob implements Job {
       QueryEntropy.Decision decision = o.decision();
       if (o.calibrateShare() != null) {
         context.stage("calibrate the level-1 threshold");
-        Calibration c = calibrate(entropiesDf, decision, o.calibrateShare());
+        Calibration cal = calibrate(entropiesDf, decision, o.calibrateShare());
         LOG.info("entropy: calibrated {} = {} for a broad share of {} (achieved {} of search volume)",
-            THRESHOLD_L1, c.threshold(), o.calibrateShare(), c.achievedShare());
-        decision = new QueryEntropy.Decision(decision.mode(), c.threshold(), decision.thresholdL2(),
+            THRESHOLD_L1, cal.threshold(), o.calibrateShare(), cal.achievedShare());
+        decision = new QueryEntropy.Decision(decision.mode(), cal.threshold(), decision.thresholdL2(),
             decision.minResults(), decision.maxCategories());
-        result.metric("calibrated_threshold_l1", c.threshold())
-            .metric("calibrated_broad_share", c.achievedShare());
+        result.metric("calibrated_threshold_l1", cal.threshold())
+            .metric("calibrated_broad_share", cal.achievedShare());
       }
 
       context.stage("write " + OUTPUT);
@@ -217,8 +199,7 @@ public final class EntropyJob implements Job {
       result.rows(OUTPUT, written);
       if (o.exportEnabled()) {
         context.stage("write the lookup export");
-        String dir = writeExport(w, o, ds, w.read(OUTPUT, ds));
-        exportDir = dir;
+        exportDir = writeExport(w, o, ds, w.read(OUTPUT, ds));
       }
       context.stage("write quarantine");
       long quarantined = Quarantine.write(w, name(), ds, rejected);
@@ -236,13 +217,72 @@ public final class EntropyJob implements Job {
           .metric("broad_l2", levels.getLong(1))
           .metric("mode", decision.mode().name().toLowerCase(Locale.ROOT))
           .metric("threshold_l1", decision.thresholdL1())
-          .metric("catalog_products", catalogSize)
+          .metric("catalog_products", c.catalogSize())
           .metric("export", exportDir == null ? "off" : exportDir)
           .build();
-    } finally {
-      if (e != null) {
-        e.queries().unpersist();
-        e.cells().unpersist();
+    }
+  }
+
+  /**
+   * The persisted intermediate results of one entropy computation, shared by the job and its
+   * benchmark: the catalog, its categories, the classified log and its per-spelling volumes, and
+   * (on first use) the entropies. {@link #close} releases every cached piece.
+   */
+  static final class Computation implements AutoCloseable {
+    private final Dataset<Row> catalog;
+    private long catalogSize;
+    private QueryEntropy.Categories cats;
+    private Dataset<Row> classified;
+    private Spellings spellings;
+    private QueryEntropy.Entropies entropies;
+
+    private Computation(Dataset<Row> catalog) {
+      this.catalog = catalog;
+    }
+
+    static Computation prepare(JobContext context, Warehouse w, String products, String log, LocalDate ds) {
+      context.stage("read products " + products);
+      Computation c = new Computation(catalog(w, products, ds).persist(StorageLevel.MEMORY_AND_DISK()));
+      try {
+        c.catalogSize = c.catalog.count();
+        c.cats = categories(c.catalog);
+        context.stage("read and check search log " + log);
+        // Persisted: the checks, the volumes, the entropies and the quarantine all read it, and
+        // reading, normalizing and joining the log is the expensive part.
+        c.classified = classify(searchLog(w, log, ds), c.cats, c.catalogSize <= BROADCAST_MAX_PRODUCTS)
+            .persist(StorageLevel.MEMORY_AND_DISK());
+        c.spellings = EntropyJob.spellings(c.classified);
+        return c;
+      } catch (RuntimeException e) {
+        c.close();
+        throw e;
+      }
+    }
+
+    long catalogSize() {
+      return catalogSize;
+    }
+
+    Dataset<Row> classified() {
+      return classified;
+    }
+
+    Spellings spellings() {
+      return spellings;
+    }
+
+    QueryEntropy.Entropies entropies() {
+      if (entropies == null) {
+        entropies = EntropyJob.entropies(classified, spellings.volumes(), cats);
+      }
+      return entropies;
+    }
+
+    @Override
+    public void close() {
+      if (entropies != null) {
+        entropies.queries().unpersist();
+        entropies.cells().unpersist();
       }
       if (spellings != null) {
         spellings.unpersist();

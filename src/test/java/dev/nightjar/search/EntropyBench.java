@@ -185,25 +185,14 @@ public final class EntropyBench implements Job {
    */
   static long sparkPass(JobContext context, Warehouse w, String log, String catalogPath,
       QueryEntropy.Decision decision, String out) {
-    context.stage("spark entropy of " + log);
     long t0 = System.nanoTime();
-    Dataset<Row> catalog = EntropyJob.catalog(w, catalogPath, context.runDate())
-        .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
-    QueryEntropy.Entropies e = null;
-    QueryEntropy.Categories cats = null;
-    EntropyJob.Spellings spellings = null;
-    Dataset<Row> classified = null;
-    try {
-      long products = catalog.count();
-      cats = EntropyJob.categories(catalog);
-      classified = EntropyJob.classify(EntropyJob.searchLog(w, log, context.runDate()), cats,
-          products <= EntropyJob.BROADCAST_MAX_PRODUCTS).persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
-      spellings = EntropyJob.spellings(classified);
-      if (spellings.counts().size() != 1) {
-        throw new JobFailedException("The generated log has bad rows: " + spellings.counts());
+    try (EntropyJob.Computation c = EntropyJob.Computation.prepare(context, w, catalogPath, log, context.runDate())) {
+      if (c.spellings().counts().size() != 1) {
+        throw new JobFailedException("The generated log has bad rows: " + c.spellings().counts());
       }
       long t = System.nanoTime();
-      e = EntropyJob.entropies(classified, spellings.volumes(), cats);
+      context.stage("spark entropy of " + log);
+      QueryEntropy.Entropies e = c.entropies();
       long queries = e.queries().count();
       long t2 = System.nanoTime();
       Dataset<Row> table = QueryEntropy.decide(e, decision);
@@ -216,21 +205,6 @@ public final class EntropyBench implements Job {
       System.err.printf(java.util.Locale.ROOT, "bench-entropy: %s: catalog and checks %.1f s, entropies %.1f s,"
               + " decisions and write %.1f s%n", log, (t - t0) / 1e9, (t2 - t) / 1e9, seconds(t2));
       return queries;
-    } finally {
-      if (e != null) {
-        e.queries().unpersist();
-        e.cells().unpersist();
-      }
-      if (spellings != null) {
-        spellings.unpersist();
-      }
-      if (cats != null) {
-        cats.unpersist();
-      }
-      if (classified != null) {
-        classified.unpersist();
-      }
-      catalog.unpersist();
     }
   }
 
