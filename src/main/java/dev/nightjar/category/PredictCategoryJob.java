@@ -109,7 +109,7 @@ public final class PredictCategoryJob implements Job {
   }
 
   /** The newest model under WAREHOUSE/trained/category trained on or before {@code ds}. */
-  static String latestModel(Warehouse w, String ds) {
+  public static String latestModel(Warehouse w, String ds) {
     Path dir = new Path(w.tablePath(CategoryData.TRAINED_DIR));
     try {
       FileSystem fs = dir.getFileSystem(w.spark().sparkContext().hadoopConfiguration());
