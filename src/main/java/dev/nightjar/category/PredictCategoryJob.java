@@ -35,7 +35,7 @@ public final class PredictCategoryJob implements Job {
   public static final String OUTPUT = "category_predictions";
   static final String PRODUCTS = "category.predict.products";
   static final String MODEL = "category.predict.model";
-  static final String MIN_CONFIDENCE = "category.predict.min-confidence";
+  public static final String MIN_CONFIDENCE = "category.predict.min-confidence";
 
   record Options(String products, String model, double minConfidence, CategoryData.Text text) {
     static Options from(Config c) {
