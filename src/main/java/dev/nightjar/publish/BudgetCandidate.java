@@ -82,11 +82,19 @@ final class BudgetCandidate implements Candidate {
 
   @Override
   public boolean hasSavedModel() {
-    return false;
+    return true;
   }
 
   @Override
   public void writeArtifacts(Publisher publisher, Path draft) throws IOException {
     publisher.copyDirectory(source, new Path(draft, "spark"));
+    java.nio.file.Path local = java.nio.file.Files.createTempDirectory("nightjar-budget-export");
+    try {
+      java.nio.file.Path export = local.resolve("export");
+      BudgetSavedModel.export(source.toString(), export);
+      publisher.copyLocalSavedModel(export, draft);
+    } finally {
+      Publisher.deleteLocal(local);
+    }
   }
 }

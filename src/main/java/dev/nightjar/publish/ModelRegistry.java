@@ -191,7 +191,7 @@ public final class ModelRegistry {
     requireFile(new Path(draft, METADATA), "metadata");
     if (savedModel) {
       requireFile(new Path(draft, SAVED_MODEL), "SavedModel graph");
-      requireFile(new Path(new Path(draft, "variables"), "variables.index"), "SavedModel variables index");
+      requireVariables(new Path(draft, "variables"));
     }
     try {
       if (fs.exists(target)) {
@@ -301,6 +301,29 @@ public final class ModelRegistry {
       throw new RegistryException("The draft has no " + what + ": expected " + p);
     } catch (IOException e) {
       throw new RegistryException("Cannot check " + p + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A SavedModel's variables: when the graph has variables (data shards) their index is there
+   * too. A graph of constants only has an empty or no {@code variables/} directory.
+   */
+  private void requireVariables(Path dir) {
+    try {
+      FileStatus[] files = fs.listStatus(dir);
+      boolean data = false;
+      boolean index = false;
+      for (FileStatus f : files) {
+        data |= f.getPath().getName().startsWith("variables.data-");
+        index |= f.getPath().getName().equals("variables.index") && f.getLen() > 0;
+      }
+      if (data && !index) {
+        throw new RegistryException("The draft has no SavedModel variables index: expected " + new Path(dir, "variables.index"));
+      }
+    } catch (FileNotFoundException e) {
+      // A graph without variables (constants only) may have no variables directory at all.
+    } catch (IOException e) {
+      throw new RegistryException("Cannot check " + dir + ": " + e.getMessage(), e);
     }
   }
 

@@ -139,7 +139,6 @@ public final class Publisher {
     List<Path> required = new ArrayList<>(List.of(new Path(dir, ModelRegistry.METADATA)));
     if (c.hasSavedModel()) {
       required.add(new Path(dir, ModelRegistry.SAVED_MODEL));
-      required.add(new Path(new Path(dir, "variables"), "variables.index"));
     }
     for (Path p : required) {
       if (!fs.exists(p)) {

@@ -24,6 +24,7 @@ class ModelRegistryTest {
     if (savedModel) {
       Files.createDirectories(local.resolve("variables"));
       Files.writeString(local.resolve("variables/variables.index"), "index");
+      Files.writeString(local.resolve("variables/variables.data-00000-of-00001"), "data");
       Files.writeString(local.resolve(ModelRegistry.SAVED_MODEL), "graph");
     }
     return d;
@@ -68,7 +69,11 @@ class ModelRegistryTest {
     e = assertThrows(ModelRegistry.RegistryException.class, () -> r.commit("budget", noGraph, 2, true));
     assertTrue(e.getMessage().startsWith("The draft has no SavedModel graph: expected "), e.getMessage());
     assertEquals(List.of(1), r.versions("budget"), "a draft is never a version");
-    assertEquals(2, r.removeDrafts("budget"), "the refused drafts are left for the caller to discard");
+    org.apache.hadoop.fs.Path noIndex = draft(r, "budget", 3, true);
+    Files.delete(Path.of(noIndex.toUri()).resolve("variables/variables.index"));
+    e = assertThrows(ModelRegistry.RegistryException.class, () -> r.commit("budget", noIndex, 2, true));
+    assertTrue(e.getMessage().startsWith("The draft has no SavedModel variables index: expected "), e.getMessage());
+    assertEquals(3, r.removeDrafts("budget"), "the refused drafts are left for the caller to discard");
     assertFalse(Files.exists(Path.of(noGraph.toUri())));
   }
 
