@@ -48,7 +48,7 @@ class NotebooksTest {
     Jobs.Outcome run = Jobs.main("nightly", "--workflow", "workflows/nightly/workflow.xml",
         "--properties", "workflows/nightly/job.properties", "--warehouse", wh.toString(), "--in-process",
         "--from", FROM, "--to", TO, "--set", "nightly.log-dir=" + tmp.resolve("logs"),
-        "--set", "sample.products=1000", "--set", "sample.budget.shops=200", "--set", "sample.budget.days=45",
+        "--set", "sample.products=1000", "--set", "sample.budget.shops=400", "--set", "sample.budget.days=60",
         "--set", "category.train.num-features=65536", "--set", "category.train.epochs=5");
     assertTrue(run.status() == 0 || run.status() == ExitCodes.NOT_BLESSED, run.err());
     Path day = wh.resolve("reports/ds=" + TO);
