@@ -46,4 +46,4 @@ class Reports:
                 f"(written: {', '.join(self.settings.get('extracts', {})) or 'none'})")
         if os.path.getsize(path) == 0:
             return pd.DataFrame()
-        return pd.read_json(path, lines=True, convert_dates=False, dtype=False)
+        return pd.read_json(path, lines=True, convert_dates=False, dtype=False, precise_float=True)
