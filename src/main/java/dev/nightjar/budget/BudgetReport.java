@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 
 import dev.nightjar.common.JobContext;
 import dev.nightjar.common.Settings;
+import dev.nightjar.publish.BlessingGate;
 import dev.nightjar.tables.Warehouse;
 import java.time.LocalDate;
 import java.util.ArrayList;
