@@ -35,7 +35,24 @@ public final class ModelMetrics {
       .add("model_version", DataTypes.StringType, false)
       .add("model_path", DataTypes.StringType, false);
 
+  /** Table {@value}: a run's holdout calibration, by {@code ds} and {@code model}. */
+  static final String CALIBRATION_TABLE = "model_calibration";
+
+  static final StructType CALIBRATION = new StructType()
+      .add("bin", DataTypes.IntegerType, false)
+      .add("rows", DataTypes.LongType, false)
+      .add("mean_chance", DataTypes.DoubleType, true)
+      .add("sold_rate", DataTypes.DoubleType, true);
+
   private ModelMetrics() {}
+
+  /** Writes one run's calibration bins (rows of {@link #CALIBRATION}). */
+  static long writeCalibration(Warehouse w, String model, LocalDate ds, List<Row> bins) {
+    Map<String, String> partition = new LinkedHashMap<>();
+    partition.put(Warehouse.DS, ds.toString());
+    partition.put("model", model);
+    return w.replace(CALIBRATION_TABLE, w.spark().createDataFrame(bins, CALIBRATION), partition);
+  }
 
   /** The gated metrics of the model's runs before {@code ds}, newest first, at most {@code limit} runs. */
   static List<Map<String, Double>> history(Warehouse w, String model, LocalDate ds, int limit) {
@@ -46,10 +63,17 @@ public final class ModelMetrics {
         .where(col("model").equalTo(model).and(col(Warehouse.DS).lt(ds.toString())).and(col("gated")))
         .select(Warehouse.DS, "metric", "value")
         .collectAsList();
+    return history(rows, ds.toString(), limit);
+  }
+
+  /** The same from rows ({@code ds}, {@code metric}, {@code value}) of one model's gated metrics. */
+  static List<Map<String, Double>> history(List<Row> rows, String before, int limit) {
     TreeMap<String, Map<String, Double>> byDs = new TreeMap<>();
     for (Row r : rows) {
-      byDs.computeIfAbsent(r.getString(0), k -> new LinkedHashMap<>())
-          .put(r.getString(1), r.isNullAt(2) ? Double.NaN : r.getDouble(2));
+      if (r.getString(0).compareTo(before) < 0) {
+        byDs.computeIfAbsent(r.getString(0), k -> new LinkedHashMap<>())
+            .put(r.getString(1), r.isNullAt(2) ? Double.NaN : r.getDouble(2));
+      }
     }
     List<Map<String, Double>> out = new ArrayList<>(byDs.descendingMap().values());
     return out.subList(0, Math.min(limit, out.size()));

@@ -150,6 +150,7 @@ public final class TrainBudgetJob implements Job {
       info.put("range_low_residual", q[0]);
       info.put("range_high_residual", q[1]);
 
+      List<Row> calibration;
       context.stage("fit chance-of-sales classifier");
       PipelineModel chance = BudgetModels.chancePipeline(o.maxIter(), o.regParam()).fit(train);
       context.stage("measure chance-of-sales classifier on the holdout");
@@ -165,7 +166,8 @@ public final class TrainBudgetJob implements Job {
                 avg(col("sold")), avg(col("p")))
             .first();
         gated.put("log_loss", lm.getDouble(0));
-        gated.put("calibration_error", calibrationError(scored));
+        calibration = calibrationBins(scored);
+        gated.put("calibration_error", calibrationError(calibration));
         info.put("holdout_sold_rate", lm.getDouble(1));
         info.put("holdout_mean_chance", lm.getDouble(2));
       } finally {
@@ -198,7 +200,10 @@ public final class TrainBudgetJob implements Job {
       long written = ModelMetrics.write(w, BudgetModels.MODEL, ds, gated, info, verdict,
           BudgetModels.version(ds), BudgetModels.relativeDir(ds));
 
-      JobResult.Builder result = JobResult.builder(name()).rows(ModelMetrics.TABLE, written);
+      long bins = ModelMetrics.writeCalibration(w, BudgetModels.MODEL, ds, calibration);
+
+      JobResult.Builder result = JobResult.builder(name()).rows(ModelMetrics.TABLE, written)
+          .rows(ModelMetrics.CALIBRATION_TABLE, bins);
       gated.forEach((k, v) -> result.metric(k, round(v)));
       result.metric("blessed", verdict.blessed());
       result.metric("model_version", BudgetModels.version(ds));
@@ -212,12 +217,17 @@ public final class TrainBudgetJob implements Job {
     }
   }
 
-  /** Expected calibration error: the row-weighted mean |mean chance - sold rate| over 10 chance bins. */
-  static double calibrationError(Dataset<Row> scored) {
-    List<Row> bins = scored
-        .groupBy(least(floor(col("p").multiply(10)), lit(9)).as("bin"))
+  /** The holdout in 10 chance bins: bin (0-9), rows, mean chance, sold rate (schema {@link ModelMetrics#CALIBRATION}). */
+  static List<Row> calibrationBins(Dataset<Row> scored) {
+    return scored
+        .groupBy(least(floor(col("p").multiply(10)), lit(9)).cast("int").as("bin"))
         .agg(count(lit(1)).as("n"), avg("p").as("p"), avg("sold").as("y"))
+        .orderBy("bin")
         .collectAsList();
+  }
+
+  /** Expected calibration error: the row-weighted mean |mean chance - sold rate| over the chance bins. */
+  static double calibrationError(List<Row> bins) {
     long n = 0;
     double err = 0;
     for (Row b : bins) {

@@ -20,6 +20,13 @@ public final class CategoryMetrics {
   public static final String TABLE = "category_metrics";
   public static final String HOLDOUT = "holdout";
   public static final String PREDICT = "predict";
+  /**
+   * Table of train-category's holdout predictions, by {@code ds}: {@code product_id}, {@code
+   * category} (true path), {@code predicted} (the greedy path without confidence stop), {@code
+   * level_scores}, {@code model_version}; what the report extracts measure confusions and the
+   * confidence stop on.
+   */
+  public static final String HOLDOUT_TABLE = "category_holdout";
 
   static final StructType SCHEMA = new StructType()
       .add("scope", DataTypes.StringType, false)

@@ -160,12 +160,18 @@ public final class TrainCategoryJob implements Job {
       Dataset<Row> holdout = good.where("holdout");
       if (o.holdoutShare() > 0) {
         context.stage("evaluate on the holdout");
-        Dataset<Row> predicted = model.setPredictionCol("predicted").transform(holdout);
+        // The model's own default (no confidence stop): the full greedy path with every level's score.
+        Dataset<Row> predicted = model.setPredictionCol("predicted").transform(holdout)
+            .persist(StorageLevel.MEMORY_AND_DISK());
         HierarchicalMetrics.Report report = HierarchicalMetrics.evaluate(predicted, "predicted", "label_path");
         model.withInfo("metrics", CategoryMetrics.asMap(report));
-        context.stage("write " + CategoryMetrics.TABLE);
+        context.stage("write " + CategoryMetrics.TABLE + " and " + CategoryMetrics.HOLDOUT_TABLE);
         result.rows(CategoryMetrics.TABLE,
             CategoryMetrics.write(w, context.runDate(), CategoryMetrics.HOLDOUT, version, report));
+        result.rows(CategoryMetrics.HOLDOUT_TABLE, w.replacePartition(CategoryMetrics.HOLDOUT_TABLE,
+            predicted.select(col(ProductText.PRODUCT_ID), col("label_path").as("category"), col("predicted"),
+                col("level_scores"), lit(version).as("model_version")), context.runDate()));
+        predicted.unpersist();
         result.metric("hF", String.format(Locale.ROOT, "%.4f", report.overall().hF()))
             .metric("exact", String.format(Locale.ROOT, "%.4f", report.overall().exactAccuracy()))
             .metric("holdout_products", report.overall().products());

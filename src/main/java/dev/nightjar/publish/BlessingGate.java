@@ -123,25 +123,16 @@ public final class BlessingGate {
     List<Map<String, Double>> window = past.subList(0, Math.min(history, past.size()));
     int zChecked = 0;
     for (Map.Entry<String, Double> m : new TreeMap<>(metrics).entrySet()) {
-      List<Double> xs = new ArrayList<>();
-      for (Map<String, Double> run : window) {
-        Double x = run.get(m.getKey());
-        if (x != null && !x.isNaN()) {
-          xs.add(x);
-        }
-      }
-      if (xs.size() < 2 || m.getValue() == null || m.getValue().isNaN()) {
+      Band b = band(m.getKey(), window);
+      if (b == null || m.getValue() == null || m.getValue().isNaN()) {
         continue;
       }
       zChecked++;
-      double mean = xs.stream().mapToDouble(Double::doubleValue).average().orElse(0);
-      double var = xs.stream().mapToDouble(x -> (x - mean) * (x - mean)).sum() / (xs.size() - 1);
-      double sd = Math.max(Math.sqrt(var), minStddev);
-      double z = sd == 0 ? (m.getValue() == mean ? 0 : Double.POSITIVE_INFINITY) : (m.getValue() - mean) / sd;
+      double z = b.z(m.getValue());
       if (Math.abs(z) > zMax) {
         failures.add(String.format(Locale.ROOT, "%s = %s is an outlier: z = %.2f against the last %d runs"
-            + " (mean %s, sd %s), |z| must be <= %s", m.getKey(), fmt(m.getValue()), z, xs.size(),
-            fmt(mean), fmt(sd), fmt(zMax)));
+            + " (mean %s, sd %s), |z| must be <= %s", m.getKey(), fmt(m.getValue()), z, b.runs(),
+            fmt(b.mean()), fmt(b.sd()), fmt(zMax)));
       }
     }
     if (!failures.isEmpty()) {
@@ -151,6 +142,37 @@ public final class BlessingGate {
         ? "no z-scores: " + window.size() + " past run" + (window.size() == 1 ? "" : "s") + ", thresholds only"
         : "no |z| > " + fmt(zMax) + " among " + zChecked + " metrics against the last " + window.size() + " runs";
     return new Verdict(true, List.of("all " + thresholds.size() + " thresholds hold; " + how));
+  }
+
+  /** A metric's mean and standard deviation (floored at min-stddev) over past runs. */
+  public record Band(double mean, double sd, int runs) {
+    public double z(double v) {
+      return sd == 0 ? (v == mean ? 0 : Double.POSITIVE_INFINITY) : (v - mean) / sd;
+    }
+  }
+
+  /**
+   * The z-score band of {@code metric} against the first {@link #history()} of {@code past}
+   * (newest first), skipping runs without it; null with fewer than two values.
+   */
+  public Band band(String metric, List<Map<String, Double>> past) {
+    List<Double> xs = new ArrayList<>();
+    for (Map<String, Double> run : past.subList(0, Math.min(history, past.size()))) {
+      Double x = run.get(metric);
+      if (x != null && !x.isNaN()) {
+        xs.add(x);
+      }
+    }
+    if (xs.size() < 2) {
+      return null;
+    }
+    double mean = xs.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+    double var = xs.stream().mapToDouble(x -> (x - mean) * (x - mean)).sum() / (xs.size() - 1);
+    return new Band(mean, Math.max(Math.sqrt(var), minStddev), xs.size());
+  }
+
+  public double zMax() {
+    return zMax;
   }
 
   static String fmt(double v) {

@@ -201,13 +201,19 @@ public final class QueryEntropy {
             .repartition(col(QUERY))
             .distinct()
             .groupBy(QUERY, TOP_ID, SUB_ID).agg(count(lit(1)).as("r"));
-    Dataset<Row> queries = queries(cells, cats);
+    return new Entropies(cells, withVolume(queries(cells, cats), spellings), cats);
+  }
+
+  /**
+   * Adds {@value #VOLUME} to per-query rows: the sum over the query's spellings of their largest
+   * {@value #SEARCHES} (0 when none is known).
+   */
+  public static Dataset<Row> withVolume(Dataset<Row> queries, Dataset<Row> spellings) {
     Dataset<Row> volume =
         spellings.groupBy(QUERY, RAW_HASH).agg(max(SEARCHES).as(VOLUME))
             .groupBy(QUERY).agg(sum(VOLUME).as(VOLUME));
-    queries = queries.join(volume, new String[] {QUERY}, "left")
+    return queries.join(volume, new String[] {QUERY}, "left")
         .withColumn(VOLUME, coalesce(col(VOLUME), lit(0L)));
-    return new Entropies(cells, queries, cats);
   }
 
   private static Dataset<Row> queries(Dataset<Row> cells, Categories cats) {

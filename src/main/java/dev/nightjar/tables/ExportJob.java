@@ -8,6 +8,7 @@ import dev.nightjar.common.OptionSpec;
 import dev.nightjar.common.UsageException;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,17 +68,24 @@ public final class ExportJob implements Job {
         Files.createDirectories(output.toAbsolutePath().getParent());
       }
       try (BufferedWriter out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-        Iterator<String> it = df.toJSON().toLocalIterator();
-        while (it.hasNext()) {
-          out.write(it.next());
-          out.write('\n');
-          rows++;
-        }
+        rows = writeJsonLines(df, out);
       }
       Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new JobFailedException("Cannot write " + output + ": " + e.getMessage(), e);
     }
     return JobResult.builder(name()).metric("exported_rows", rows).metric("output", output).build();
+  }
+
+  /** Streams the rows as JSON Lines, one partition at a time on the driver; returns the row count. */
+  public static long writeJsonLines(Dataset<Row> df, Writer out) throws IOException {
+    long rows = 0;
+    Iterator<String> it = df.toJSON().toLocalIterator();
+    while (it.hasNext()) {
+      out.write(it.next());
+      out.write('\n');
+      rows++;
+    }
+    return rows;
   }
 }

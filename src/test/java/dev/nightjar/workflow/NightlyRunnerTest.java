@@ -70,12 +70,12 @@ class NightlyRunnerTest {
     p.putAll(params("false"));
     List<WorkflowDefinition.Step> plan = wf.plan(p);
     assertEquals(List.of("featurize", "predict-category", "entropy", "budget-features", "train-budget",
-        "recommend-budget", "publish"), names(plan));
+        "recommend-budget", "report-extracts", "publish"), names(plan));
     assertEquals(List.of("featurize", "--warehouse", "/wh", "--date", "2026-11-20"), plan.get(0).args());
     p.put("trainCategory", "true");
     plan = wf.plan(p);
     assertEquals(List.of("featurize", "train-category", "predict-category", "entropy", "budget-features",
-        "train-budget", "recommend-budget", "publish"), names(plan));
+        "train-budget", "recommend-budget", "report-extracts", "publish"), names(plan));
     assertEquals(List.of("train-category", "--warehouse", "/wh", "--date", "2026-11-20", "--taxonomy", "taxonomy"),
         plan.get(1).args());
   }
@@ -196,7 +196,7 @@ class NightlyRunnerTest {
     Jobs.Outcome o = Jobs.main(args.toArray(String[]::new));
     assertEquals(ExitCodes.NOT_BLESSED, o.status(), o.err());
     assertTrue(o.out().matches("(?s)RESULT nightly rows.budget_features=\\d+ rows.quarantine=0 rows.model_metrics=\\d+ "
-        + "rows.product_features=300 actions=4 ok=3 not_blessed=1 failed=0 seconds=.*"), o.out());
+        + "rows.model_calibration=\\d+ rows.product_features=300 actions=4 ok=3 not_blessed=1 failed=0 seconds=.*"), o.out());
     assertEquals(300, featureRows()); // replaced, not appended
     assertTrue(Files.exists(tmp.resolve("logs2/tiny-2026-11-20/featurize.log")));
   }
