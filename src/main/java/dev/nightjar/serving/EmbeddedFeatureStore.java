@@ -49,6 +49,8 @@ public final class EmbeddedFeatureStore implements FeatureStore {
   private final AtomicReference<Snapshot> snapshot = new AtomicReference<>();
   private final ReentrantLock reload = new ReentrantLock();
   private volatile long lastCheck = Long.MIN_VALUE;
+  /** The file (key, time, size) that last failed to load, so it is not read again every check. */
+  private volatile String failed;
 
   public EmbeddedFeatureStore(Path dir, long refreshMillis) {
     this.dir = dir;
@@ -124,14 +126,17 @@ public final class EmbeddedFeatureStore implements FeatureStore {
         } catch (NoSuchFileException e) {
           return s;
         }
-        if (s == null || !Objects.equals(s.fileKey(), a.fileKey()) || s.modified() != a.lastModifiedTime().toMillis()
-            || s.size() != a.size()) {
+        String seen = a.fileKey() + "/" + a.lastModifiedTime().toMillis() + "/" + a.size();
+        boolean changed = s == null || !Objects.equals(s.fileKey(), a.fileKey())
+            || s.modified() != a.lastModifiedTime().toMillis() || s.size() != a.size();
+        if (changed && (s == null || !seen.equals(failed))) {
           try {
             Snapshot fresh = load(a);
             snapshot.set(fresh);
             LOG.info("Feature snapshot {} loaded from {}: {} shops", fresh.version(), file(), fresh.rows().size());
             s = fresh;
           } catch (IOException e) {
+            failed = seen;
             if (s == null) {
               throw e;
             }

@@ -42,13 +42,26 @@ public interface FeatureStore extends AutoCloseable {
   @Override
   void close();
 
+  /** Checks {@code budget.feature-store.*} without connecting to anything. */
+  static void checkConfig(Config c) {
+    String kind = Settings.oneOf(c, KIND, "embedded", "redis", "none");
+    Settings.longIn(c, REFRESH_MS, 0, 86_400_000L);
+    if (kind.equals("redis")) {
+      URI u = URI.create(Settings.string(c, URL));
+      if (!"redis".equals(u.getScheme()) || u.getHost() == null) {
+        throw Settings.bad(URL, u, "a Redis URL redis://[:password@]host:port[/db]");
+      }
+    }
+  }
+
   /**
    * The store configured by {@code budget.feature-store.*}, or empty for kind {@code none}.
    *
    * @param warehouseRoot the warehouse (a local directory or {@code file:} URI for the embedded store)
    */
   static Optional<FeatureStore> open(Config c, String warehouseRoot) {
-    String kind = Settings.oneOf(c, KIND, "embedded", "redis", "none");
+    checkConfig(c);
+    String kind = Settings.string(c, KIND);
     long refresh = Settings.longIn(c, REFRESH_MS, 0, 86_400_000L);
     switch (kind) {
       case "embedded": {
