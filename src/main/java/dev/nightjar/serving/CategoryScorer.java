@@ -54,8 +54,40 @@ public final class CategoryScorer implements AutoCloseable {
     return maxDepth;
   }
 
-  /** One prediction per product, in order; each product is its list of terms. */
+  /** Products per call to the graph when a large batch is split. */
+  static final int CHUNK = 32;
+
+  /**
+   * One prediction per product, in order; each product is its list of terms. A large batch is
+   * scored in chunks of products with similar term counts: the graph pads every row to the
+   * longest one, and the terms' pairwise comparison (distinct terms) grows with its square.
+   */
   public List<KeslerModel.Prediction> predict(List<List<String>> termsPerProduct) {
+    int b = termsPerProduct.size();
+    if (b <= CHUNK) {
+      return predictPadded(termsPerProduct);
+    }
+    Integer[] order = new Integer[b];
+    for (int i = 0; i < b; i++) {
+      order[i] = i;
+    }
+    java.util.Arrays.sort(order, java.util.Comparator.comparingInt(i -> termsPerProduct.get(i).size()));
+    KeslerModel.Prediction[] out = new KeslerModel.Prediction[b];
+    for (int from = 0; from < b; from += CHUNK) {
+      int to = Math.min(b, from + CHUNK);
+      List<List<String>> chunk = new ArrayList<>(to - from);
+      for (int k = from; k < to; k++) {
+        chunk.add(termsPerProduct.get(order[k]));
+      }
+      List<KeslerModel.Prediction> got = predictPadded(chunk);
+      for (int k = from; k < to; k++) {
+        out[order[k]] = got.get(k - from);
+      }
+    }
+    return java.util.Arrays.asList(out);
+  }
+
+  private List<KeslerModel.Prediction> predictPadded(List<List<String>> termsPerProduct) {
     int b = termsPerProduct.size();
     if (b == 0) {
       return List.of();
