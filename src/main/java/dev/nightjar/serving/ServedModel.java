@@ -3,8 +3,7 @@ package dev.nightjar.serving;
 import dev.nightjar.search.EntropyLookup;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import org.tensorflow.proto.ConfigProto;
 
 /**
  * What one registry version is served as: its SavedModel through the generic TF Serving API, plus
@@ -32,13 +31,16 @@ public final class ServedModel implements AutoCloseable {
     this.broadQuery = broadQuery;
   }
 
-  /** The slot loader for registry model {@code name}. */
-  public static LoadedModel<ServedModel> load(String name, long version, Path dir) throws Exception {
+  /**
+   * Loads version {@code version} of registry model {@code name} from {@code dir}: the SavedModel
+   * once (session options {@code config}), shared by the generic API and the model's scorer.
+   */
+  public static LoadedModel<ServedModel> load(String name, long version, Path dir, ConfigProto config) throws Exception {
     ServedModel m = switch (name) {
       case BROAD_QUERY -> new ServedModel(null, null, null, loadLookup(dir));
-      case CATEGORY -> withSavedModel(dir, sm -> new ServedModel(sm, CategoryScorer.load(dir), null, null));
-      case BUDGET -> withSavedModel(dir, sm -> new ServedModel(sm, null, BudgetScorer.load(dir), null));
-      default -> withSavedModel(dir, sm -> new ServedModel(sm, null, null, null));
+      case CATEGORY -> withSavedModel(dir, config, sm -> new ServedModel(sm, CategoryScorer.of(sm.bundle()), null, null));
+      case BUDGET -> withSavedModel(dir, config, sm -> new ServedModel(sm, null, BudgetScorer.of(sm.bundle()), null));
+      default -> withSavedModel(dir, config, sm -> new ServedModel(sm, null, null, null));
     };
     return new LoadedModel<>(name, version, m, m);
   }
@@ -47,8 +49,8 @@ public final class ServedModel implements AutoCloseable {
     ServedModel build(SavedModelServable sm) throws Exception;
   }
 
-  private static ServedModel withSavedModel(Path dir, WithSavedModel f) throws Exception {
-    SavedModelServable sm = SavedModelServable.load(dir);
+  private static ServedModel withSavedModel(Path dir, ConfigProto config, WithSavedModel f) throws Exception {
+    SavedModelServable sm = SavedModelServable.load(dir, config);
     try {
       return f.build(sm);
     } catch (Exception | Error e) {
@@ -83,24 +85,11 @@ public final class ServedModel implements AutoCloseable {
     return broadQuery;
   }
 
+  /** Closes the SavedModel bundle, which the scorers share (so they are not closed apart). */
   @Override
-  public void close() throws Exception {
-    List<AutoCloseable> all = new ArrayList<>();
-    for (AutoCloseable c : new AutoCloseable[] {category, budget, savedModel}) {
-      if (c != null) {
-        all.add(c);
-      }
-    }
-    Exception first = null;
-    for (AutoCloseable c : all) {
-      try {
-        c.close();
-      } catch (Exception e) {
-        first = first == null ? e : first;
-      }
-    }
-    if (first != null) {
-      throw first;
+  public void close() {
+    if (savedModel != null) {
+      savedModel.close();
     }
   }
 }

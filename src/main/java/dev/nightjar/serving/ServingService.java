@@ -61,7 +61,8 @@ public final class ServingService implements AutoCloseable {
 
   /** The settings under {@code serving.*} (and the text settings of the category jobs). */
   public record Options(String host, int port, int threads, int queue, long pollMillis, int maxBodyBytes,
-      List<String> models, int descriptionChars, int maxFieldChars, RecommendBudgetJob.Options budget) {
+      List<String> models, int tfInterOpThreads, int tfIntraOpThreads, int descriptionChars, int maxFieldChars,
+      RecommendBudgetJob.Options budget) {
     public static Options from(Config c) {
       List<String> models = c.getStringList("serving.models");
       for (String m : models) {
@@ -77,6 +78,8 @@ public final class ServingService implements AutoCloseable {
           Settings.longIn(c, "serving.poll-interval-ms", 10, 3_600_000),
           Settings.intIn(c, "serving.max-body-bytes", 1, 1 << 30),
           models,
+          Settings.intIn(c, "serving.tensorflow.inter-op-threads", 0, 1024),
+          Settings.intIn(c, "serving.tensorflow.intra-op-threads", 0, 1024),
           Settings.intIn(c, "category.description-chars", 0, Integer.MAX_VALUE),
           Settings.intIn(c, "category.max-field-chars", 1, Integer.MAX_VALUE),
           RecommendBudgetJob.Options.from(c));
@@ -95,8 +98,9 @@ public final class ServingService implements AutoCloseable {
     this.options = o;
     this.store = store;
     this.recommender = new BudgetRecommender(o.budget());
+    var tfConfig = SavedModelServable.sessionConfig(o.tfInterOpThreads(), o.tfIntraOpThreads());
     for (String m : o.models()) {
-      slots.put(m, new ModelSlot<>(m, ServedModel::load));
+      slots.put(m, new ModelSlot<>(m, (name, version, dir) -> ServedModel.load(name, version, dir, tfConfig)));
     }
     this.watcher = new RegistryWatcher(RegistryWatcher.modelsRoot(warehouse), new ArrayList<>(slots.values()));
     AtomicInteger n = new AtomicInteger();

@@ -340,7 +340,7 @@ class ServingServiceTest {
       }
     }
     assertTrue(errors.isEmpty(), errors.size() + " errors, first: " + errors.peek());
-    assertTrue(requests.get() > 600, "requests: " + requests.get());
+    assertTrue(requests.get() > 400, "requests: " + requests.get());
   }
 
   static void waitUntil(java.util.function.BooleanSupplier c, String what) throws InterruptedException {
