@@ -115,6 +115,10 @@ public final class ServingService implements AutoCloseable {
     // Headers and body leave in separate writes: without TCP_NODELAY, Nagle's algorithm holds the
     // body back until the client's (delayed) ACK, ~40 ms per request.
     System.setProperty("sun.net.httpserver.nodelay", "true");
+    // A client that sends its request (or reads the answer) slower than this loses its connection
+    // instead of holding a request thread (seconds; a -D on the command line wins).
+    System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", "30"));
+    System.setProperty("sun.net.httpserver.maxRspTime", System.getProperty("sun.net.httpserver.maxRspTime", "30"));
     this.server = HttpServer.create(new InetSocketAddress(o.host(), o.port()), 1024);
     server.createContext("/", this::handle);
     server.setExecutor(pool);

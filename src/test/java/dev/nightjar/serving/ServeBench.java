@@ -58,6 +58,7 @@ public final class ServeBench implements Job {
         OptionSpec.value("requests", "N", "sequential requests of the latency runs", "5000"),
         OptionSpec.value("seconds", "N", "length of each 8-client throughput run", "10"),
         OptionSpec.value("clients", "N", "concurrent clients of the throughput runs", "8"),
+        OptionSpec.value("server-threads", "N", "request threads of the service (serving.threads)", "8"),
         OptionSpec.value("num-features", "N", "hashed features of the synthetic model", "4194304"),
         OptionSpec.value("work", "DIR", "scratch directory", "target/bench/serve"));
   }
@@ -85,6 +86,7 @@ public final class ServeBench implements Job {
     long seconds = BenchSupport.longOption(context, "seconds", 10);
     int clients = (int) BenchSupport.longOption(context, "clients", 8);
     int numFeatures = (int) BenchSupport.longOption(context, "num-features", 1 << 22);
+    int serverThreads = (int) BenchSupport.longOption(context, "server-threads", 8);
     Path work = BenchSupport.workDir(context, "serve");
     try {
       Path warehouse = work.resolve("warehouse");
@@ -109,7 +111,7 @@ public final class ServeBench implements Job {
       sets.put("serving.port", "0");
       sets.put("serving.host", "127.0.0.1");
       sets.put("serving.models", "[category]");
-      sets.put("serving.threads", Integer.toString(Math.max(clients, 2)));
+      sets.put("serving.threads", Integer.toString(serverThreads));
       ServingService.Options o = ServingService.Options.from(Settings.load(new java.io.File("/nonexistent"), null, sets));
       byte[] body = new ObjectMapper().writeValueAsBytes(PRODUCT);
       List<String> terms = CategoryText.terms(fields(), o.descriptionChars(), o.maxFieldChars());
@@ -117,7 +119,7 @@ public final class ServeBench implements Job {
       context.stage("start the service and warm up");
       try (ServingService service = ServingService.start(o, warehouse, Optional.empty())) {
         String version = Long.toString(service.slot(ServedModel.CATEGORY).version().orElseThrow());
-        String tags = "model=" + model + " version=" + version + " terms=" + terms.size();
+        String tags = "model=" + model + " version=" + version + " terms=" + terms.size() + " server_threads=" + serverThreads;
         ThreadLocal<Client> conn = ThreadLocal.withInitial(() -> new Client(service.port()));
         Call categorize = () -> conn.get().post("/v1/categorize", body);
         // Warm up the JIT and TensorFlow on both paths.
@@ -219,12 +221,16 @@ public final class ServeBench implements Job {
   }
 
   static String line(String endpoint, String mode, int clients, Stats s, String tags) {
-    boolean met = s.percentileMs(0.99) <= GOAL_P99_MS && (mode.equals("latency") || s.rps() >= GOAL_RPS);
+    // The goals: p99 latency of one client's requests, requests/s of 8 clients (whose latency is
+    // then about clients / throughput by Little's law, shown but not a goal).
+    boolean latency = mode.equals("latency");
+    boolean met = latency ? s.percentileMs(0.99) <= GOAL_P99_MS : s.rps() >= GOAL_RPS;
     return String.format(Locale.ROOT,
         "BENCH serve endpoint=%s mode=%s clients=%d requests=%d errors=%d seconds=%.1f rps=%.0f p50_ms=%.3f p99_ms=%.3f"
-            + " mean_ms=%.3f goal_p99_ms=%.0f%s goal_met=%s %s",
+            + " mean_ms=%.3f %s goal_met=%s %s",
         endpoint, mode, clients, s.calls(), s.errors(), s.seconds(), s.rps(), s.percentileMs(0.5), s.percentileMs(0.99),
-        s.meanMs(), GOAL_P99_MS, mode.equals("throughput") ? String.format(Locale.ROOT, " goal_rps=%.0f", GOAL_RPS) : "",
+        s.meanMs(), latency ? String.format(Locale.ROOT, "goal_p99_ms=%.0f", GOAL_P99_MS)
+            : String.format(Locale.ROOT, "goal_rps=%.0f", GOAL_RPS),
         s.errors() == 0 && met, tags);
   }
 
