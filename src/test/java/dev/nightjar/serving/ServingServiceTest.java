@@ -135,6 +135,13 @@ class ServingServiceTest {
     r = post("/v1/models/affine:predict", big);
     assertEquals(413, r.status());
     assertTrue(r.error().contains("the limit is 1048576"), r.error());
+    // Without a Content-Length (chunked), the limit holds too.
+    byte[] bigBytes = big.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    HttpResponse<String> chunked = http.send(HttpRequest.newBuilder(uri("/v1/models/affine:predict"))
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(bigBytes))).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(413, chunked.statusCode(), chunked.body());
+    assertEquals("The body has more than 1048576 bytes (the limit)", JSON.readTree(chunked.body()).get("error").asText());
     // Exactly at the limit is fine (a valid body padded with spaces).
     String atLimit = "{\"instances\": [1.0]}";
     atLimit = atLimit + " ".repeat((1 << 20) - atLimit.length());
@@ -341,6 +348,16 @@ class ServingServiceTest {
     }
     assertTrue(errors.isEmpty(), errors.size() + " errors, first: " + errors.peek());
     assertTrue(requests.get() > 400, "requests: " + requests.get());
+  }
+
+  @Test
+  void serveCommandLine() {
+    dev.nightjar.testing.Jobs.Outcome o = dev.nightjar.testing.Jobs.main("serve", "--warehouse", warehouse.toString(), "--port", "http");
+    assertEquals(2, o.status(), o.err());
+    assertTrue(o.err().contains("Cannot set serving.port to http"), o.err());
+    o = dev.nightjar.testing.Jobs.main("serve", "--help");
+    assertEquals(0, o.status(), o.err());
+    assertTrue(o.out().contains("--port N") && o.out().contains("key serving.port"), o.out());
   }
 
   static void waitUntil(java.util.function.BooleanSupplier c, String what) throws InterruptedException {
