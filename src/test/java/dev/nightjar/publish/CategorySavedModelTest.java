@@ -92,6 +92,20 @@ class CategorySavedModelTest {
       assertArrayEquals(new double[] {sigmoid(2), sigmoid(1), sigmoid(3)}, x.levelScores(), 1e-6);
     }
     assertTrue(Files.isRegularFile(dir.resolve("variables/variables.index")));
+    // Core TensorFlow ops only, so TF Serving runs the graph without custom kernels.
+    Set<String> standard = Set.of("Placeholder", "VariableV2", "Assign", "Const", "Equal", "NotEqual", "ExpandDims",
+        "Cast", "MatrixBandPart", "Sum", "LogicalAnd", "LogicalOr", "LogicalNot", "GatherV2", "Tile", "Pack",
+        "StringJoin", "StringToHashBucketFast", "Mul", "Add", "ArgMax", "Max", "Greater", "Less", "Div", "Exp", "Neg",
+        "Select", "SelectV2", "ZerosLike", "Fill", "Shape", "Minimum", "Pow", "Identity",
+        "SaveV2", "RestoreV2", "NoOp", "ShardedFilename", "MergeV2Checkpoints", "StaticRegexFullMatch",
+        "PlaceholderWithDefault");
+    Set<String> used = new java.util.TreeSet<>();
+    try (org.tensorflow.SavedModelBundle b = org.tensorflow.SavedModelBundle.load(dir.toString(), "serve")) {
+      b.graph().operations().forEachRemaining(op -> used.add(op.type()));
+    }
+    Set<String> other = new java.util.TreeSet<>(used);
+    other.removeAll(standard);
+    assertEquals(Set.of(), other, "op types used: " + used);
     var e = assertThrows(java.io.IOException.class, () -> CategorySavedModel.export(m, dir));
     assertTrue(e.getMessage().startsWith("Expected no SavedModel in " + dir), e.getMessage());
   }
@@ -179,6 +193,20 @@ class CategorySavedModelTest {
       }
       // Both stop rules are exercised (stop classes with random weights, the confidence stop).
       assertTrue(inner > 100, "inner-node predictions: " + inner);
+      // Concurrent callers of one scorer get the same answers, one product per call.
+      var pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+      try (CategoryScorer s = CategoryScorer.load(dir.resolve("c" + minConf))) {
+        List<java.util.concurrent.Future<String>> paths = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+          List<String> one = products.get(i);
+          paths.add(pool.submit(() -> s.predict(List.of(one)).get(0).path()));
+        }
+        for (int i = 0; i < paths.size(); i++) {
+          assertEquals(p.get(i).path(), paths.get(i).get(), "product " + i);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
     }
   }
 }
