@@ -58,6 +58,9 @@ public final class ServingService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ServingService.class);
   static final ObjectMapper JSON = new ObjectMapper();
   private static final String PREDICT = ":predict";
+  /** TF Serving's model paths: NAME, NAME/versions/N, each optionally followed by :predict or /metadata. */
+  private static final java.util.regex.Pattern MODEL_PATH =
+      java.util.regex.Pattern.compile("([^/:]+)(?:/versions/([0-9]{1,18}))?(:predict|/metadata)?");
 
   /** The settings under {@code serving.*} (and the text settings of the category jobs). */
   public record Options(String host, int port, int threads, int queue, long pollMillis, int maxBodyBytes,
@@ -228,25 +231,33 @@ public final class ServingService implements AutoCloseable {
     }
     if (path.startsWith("/v1/models/")) {
       String rest = URLDecoder.decode(path.substring("/v1/models/".length()), StandardCharsets.UTF_8);
-      if (rest.endsWith(PREDICT)) {
+      java.util.regex.Matcher m = MODEL_PATH.matcher(rest);
+      if (!m.matches()) {
+        throw HttpError.notFound("No endpoint " + path + "; expected /v1/models/NAME[/versions/N][:predict|/metadata]");
+      }
+      String name = m.group(1);
+      Long version = m.group(2) == null ? null : Long.valueOf(m.group(2));
+      String what = m.group(3) == null ? "" : m.group(3);
+      if (what.equals(PREDICT)) {
         requireMethod(method, "POST");
-        String name = rest.substring(0, rest.length() - PREDICT.length());
         JsonNode request = readJson(ex);
-        try (ModelSlot.Lease<ServedModel> l = lease(name)) {
+        try (ModelSlot.Lease<ServedModel> l = lease(name, version)) {
           return ok(savedModel(name, l).predict(request));
         }
       }
       requireMethod(method, "GET");
-      if (rest.endsWith("/metadata")) {
-        String name = rest.substring(0, rest.length() - "/metadata".length());
-        try (ModelSlot.Lease<ServedModel> l = lease(name)) {
+      if (what.equals("/metadata")) {
+        try (ModelSlot.Lease<ServedModel> l = lease(name, version)) {
           ObjectNode o = JSON.createObjectNode();
           o.putObject("model_spec").put("name", name).put("signature_name", "").put("version", Long.toString(l.version()));
           o.putObject("metadata").set("signature_def", savedModel(name, l).signatureMetadata());
           return ok(o);
         }
       }
-      return ok(modelStatus(rest));
+      if (version != null) {
+        lease(name, version).close();
+      }
+      return ok(modelStatus(name));
     }
     throw HttpError.notFound("No endpoint " + path + "; see /healthz, /v1/models/NAME[:predict|/metadata],"
         + " /v1/categorize, /v1/budget, /v1/broad-query?q=");
@@ -303,6 +314,18 @@ public final class ServingService implements AutoCloseable {
       }
     }
     return null;
+  }
+
+  /** The current version, which must be {@code version} when one is asked for (TF Serving's /versions/N). */
+  private ModelSlot.Lease<ServedModel> lease(String name, Long version) {
+    ModelSlot.Lease<ServedModel> l = lease(name);
+    if (version != null && l.version() != version) {
+      long served = l.version();
+      l.close();
+      throw HttpError.notFound("Model '" + name + "' version " + version + " is not loaded; this service serves version "
+          + served + " (the registry's current)");
+    }
+    return l;
   }
 
   private ModelSlot.Lease<ServedModel> lease(String name) {

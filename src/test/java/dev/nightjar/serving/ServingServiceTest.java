@@ -98,6 +98,15 @@ class ServingServiceTest {
     r = post("/v1/models/affine:predict", "{\"signature_name\": \"two\", \"inputs\": {\"word\": [[\"x\", \"y\"]], \"scale\": [3]}}");
     assertEquals(JSON.readTree("{\"outputs\": {\"joined\": [\"x+y\"], \"scaled\": [6.0]}}"), r.body());
 
+    // Pinned to the served version, as TF Serving clients may do; another version is not served.
+    assertEquals(JSON.readTree("{\"outputs\": [3.0]}"), post("/v1/models/affine/versions/1:predict", "{\"inputs\": [1]}").body());
+    r = post("/v1/models/affine/versions/2:predict", "{\"inputs\": [1]}");
+    assertEquals(404, r.status());
+    assertEquals("Model 'affine' version 2 is not loaded; this service serves version 1 (the registry's current)", r.error());
+    assertEquals(200, get("/v1/models/affine/versions/1").status());
+    assertEquals(404, get("/v1/models/affine/versions/3/metadata").status());
+    assertEquals(404, get("/v1/models/affine/labels/stable").status());
+
     r = get("/v1/models/affine");
     assertEquals(JSON.readTree("{\"model_version_status\": [{\"version\": \"1\", \"state\": \"AVAILABLE\","
         + " \"status\": {\"error_code\": \"OK\", \"error_message\": \"\"}}]}"), r.body());
