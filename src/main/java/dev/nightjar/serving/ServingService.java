@@ -131,6 +131,14 @@ public final class ServingService implements AutoCloseable {
   public static ServingService start(Options o, Path warehouse, Optional<FeatureStore> store) throws IOException {
     ServingService s = new ServingService(o, warehouse, store.orElse(null));
     s.watcher.start(o.pollMillis());
+    if (s.store != null) {
+      // Load the snapshot now rather than in the first request (a missing one is reported by /healthz).
+      try {
+        LOG.info("Feature store {}: snapshot {}", s.store.describe(), s.store.version().orElse("none yet"));
+      } catch (Exception e) {
+        LOG.warn("Feature store {} is not readable yet: {}", s.store.describe(), e.toString());
+      }
+    }
     s.server.start();
     LOG.info("Serving on port {} (models {}, feature store {})", s.port(), o.models(),
         store.map(FeatureStore::describe).orElse("none"));
@@ -487,7 +495,14 @@ public final class ServingService implements AutoCloseable {
     if (store == null) {
       throw new HttpError(503, "No feature store is configured (budget.feature-store.kind = none)");
     }
-    String row = store.get(shop).orElseThrow(() -> HttpError.notFound("Unknown shop '" + shop
+    Optional<String> found;
+    try {
+      found = store.get(shop);
+    } catch (Exception e) {
+      LOG.warn("Feature store {} failed: {}", store.describe(), e.toString());
+      throw new HttpError(503, "The feature store (" + store.describe() + ") is unavailable: " + e.getMessage());
+    }
+    String row = found.orElseThrow(() -> HttpError.notFound("Unknown shop '" + shop
         + "': the feature store (" + store.describe() + ", snapshot " + versionOrNone() + ") has no features for it"));
     Map<String, Object> features = JSON.readValue(row, JSON.getTypeFactory().constructMapType(Map.class, String.class, Object.class));
     try (ModelSlot.Lease<ServedModel> l = lease(ServedModel.BUDGET)) {

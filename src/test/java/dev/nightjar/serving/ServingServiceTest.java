@@ -360,6 +360,21 @@ class ServingServiceTest {
   }
 
   @Test
+  void anUnreachableFeatureStoreIsA503() throws Exception {
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    start(1000, Optional.of(new RedisFeatureStore(URI.create("redis://127.0.0.1:" + port), "x", 0)));
+    Reply r = post("/v1/budget", "{\"shop_id\": 7}");
+    assertEquals(503, r.status());
+    assertTrue(r.error().startsWith("The feature store (redis://127.0.0.1:" + port + " x) is unavailable: "), r.error());
+    Reply h = get("/healthz");
+    assertEquals(503, h.status());
+    assertTrue(h.body().at("/feature_store/error").asText().contains("Jedis"), h.body().toString());
+  }
+
+  @Test
   void serveCommandLine() {
     dev.nightjar.testing.Jobs.Outcome o = dev.nightjar.testing.Jobs.main("serve", "--warehouse", warehouse.toString(), "--port", "http");
     assertEquals(2, o.status(), o.err());
