@@ -75,6 +75,11 @@ public final class BudgetFeaturesJob implements Job {
   public void validate(JobContext context) {
     Options.from(context.config());
     FeatureStore.checkConfig(context.config());
+    // An embedded store under an HDFS/S3 warehouse fails here, before any data is read.
+    if (Settings.string(context.config(), FeatureStore.KIND).equals("embedded")
+        && Settings.string(context.config(), FeatureStore.PATH).isBlank()) {
+      FeatureStore.localDir(Settings.string(context.config(), "warehouse.root"));
+    }
   }
 
   /**

@@ -110,6 +110,13 @@ class FeatureStoreTest {
         Map.of("budget.feature-store.kind", "none")), tmp.toString()).isEmpty());
     UsageException e = assertThrows(UsageException.class, () -> FeatureStore.open(c, "hdfs://nn/warehouse"));
     assertTrue(e.getMessage().startsWith("The embedded feature store needs a local warehouse, found hdfs://nn/warehouse"));
+    // budget-features refuses an embedded store under a remote warehouse before reading anything.
+    dev.nightjar.common.JobContext ctx = new dev.nightjar.common.JobContext("budget-features",
+        Settings.load(new java.io.File("/nonexistent"), null, Map.of("warehouse.root", "hdfs://nn/wh")),
+        java.time.LocalDate.of(2026, 11, 20), true, Map.of(), java.util.Set.of());
+    e = assertThrows(UsageException.class, () -> new dev.nightjar.budget.BudgetFeaturesJob().validate(ctx));
+    assertTrue(e.getMessage().contains("set budget.feature-store.path to a local directory, or budget.feature-store.kind = redis"),
+        e.getMessage());
     Config memcached = Settings.load(new java.io.File("/nonexistent"), null, Map.of("budget.feature-store.kind", "memcached"));
     e = assertThrows(UsageException.class, () -> FeatureStore.open(memcached, tmp.toString()));
     assertTrue(e.getMessage().contains("budget.feature-store.kind"), e.getMessage());
