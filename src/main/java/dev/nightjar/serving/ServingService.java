@@ -58,6 +58,7 @@ public final class ServingService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ServingService.class);
   static final ObjectMapper JSON = new ObjectMapper();
   private static final String PREDICT = ":predict";
+  private static final long DRAIN_BYTES = 64L << 20;
   /** TF Serving's model paths: NAME, NAME/versions/N, each optionally followed by :predict or /metadata. */
   private static final java.util.regex.Pattern MODEL_PATH =
       java.util.regex.Pattern.compile("([^/:]+)(?:/versions/([0-9]{1,18}))?(:predict|/metadata)?");
@@ -287,6 +288,7 @@ public final class ServingService implements AutoCloseable {
         throw HttpError.badRequest("Content-Length is not a number: " + declared);
       }
       if (n > options.maxBodyBytes()) {
+        drain(ex.getRequestBody());
         throw new HttpError(413, "The body has " + n + " bytes; the limit is " + options.maxBodyBytes());
       }
     }
@@ -294,9 +296,10 @@ public final class ServingService implements AutoCloseable {
     try (InputStream in = ex.getRequestBody()) {
       // Chunked bodies have no length up front: read one byte past the limit to detect them.
       body = in.readNBytes(options.maxBodyBytes() + 1);
-    }
-    if (body.length > options.maxBodyBytes()) {
-      throw new HttpError(413, "The body has more than " + options.maxBodyBytes() + " bytes (the limit)");
+      if (body.length > options.maxBodyBytes()) {
+        drain(in);
+        throw new HttpError(413, "The body has more than " + options.maxBodyBytes() + " bytes (the limit)");
+      }
     }
     JsonNode n;
     try {
@@ -309,6 +312,23 @@ public final class ServingService implements AutoCloseable {
       throw HttpError.badRequest("Expected a JSON body, found an empty one");
     }
     return n;
+  }
+
+  /**
+   * Reads and drops what is left of a refused body, up to {@value #DRAIN_BYTES} bytes, so that a
+   * client still sending it reads the 413 instead of a reset connection; beyond that the
+   * connection is closed (slow senders are cut by {@code maxReqTime}).
+   */
+  private static void drain(InputStream in) {
+    try {
+      long left = DRAIN_BYTES;
+      byte[] buf = new byte[1 << 16];
+      for (int n; left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0; ) {
+        left -= n;
+      }
+    } catch (IOException e) {
+      LOG.debug("Draining a refused body failed: {}", e.toString());
+    }
   }
 
   static String queryParam(String rawQuery, String name) {
