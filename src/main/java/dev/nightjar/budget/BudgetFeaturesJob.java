@@ -6,16 +6,24 @@ import static org.apache.spark.sql.functions.lit;
 
 import com.typesafe.config.Config;
 import dev.nightjar.common.Job;
+import dev.nightjar.common.JobFailedException;
 import dev.nightjar.common.JobContext;
 import dev.nightjar.common.JobResult;
 import dev.nightjar.common.OptionSpec;
 import dev.nightjar.common.Settings;
+import dev.nightjar.serving.FeatureStore;
 import dev.nightjar.tables.Inputs;
 import dev.nightjar.tables.Quarantine;
 import dev.nightjar.tables.Warehouse;
+import java.time.LocalDate;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
 import org.apache.spark.storage.StorageLevel;
 
 /**
@@ -66,6 +74,41 @@ public final class BudgetFeaturesJob implements Job {
   @Override
   public void validate(JobContext context) {
     Options.from(context.config());
+    FeatureStore.checkConfig(context.config());
+    // An embedded store under an HDFS/S3 warehouse fails here, before any data is read.
+    if (Settings.string(context.config(), FeatureStore.KIND).equals("embedded")
+        && Settings.string(context.config(), FeatureStore.PATH).isBlank()) {
+      FeatureStore.localDir(Settings.string(context.config(), "warehouse.root"));
+    }
+  }
+
+  /**
+   * Writes the run date's {@code current} rows (the latest features of every active shop) into
+   * the online feature store, as one snapshot labelled with the date. Returns the rows written.
+   */
+  static long publishLatest(FeatureStore store, Dataset<Row> features, LocalDate ds) {
+    Dataset<Row> latest = features.where(col("point").equalTo(AsOfFeatures.POINT_CURRENT)).drop("point", "campaign_id");
+    Column json = functions.to_json(functions.struct(
+        java.util.Arrays.stream(latest.columns()).map(functions::col).toArray(Column[]::new)));
+    Iterator<Row> rows = latest.select(col("shop_id").cast("string"), json).toLocalIterator();
+    Iterator<Map.Entry<String, String>> entries = new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return rows.hasNext();
+      }
+
+      @Override
+      public Map.Entry<String, String> next() {
+        Row r = rows.next();
+        return Map.entry(r.getString(0), r.getString(1));
+      }
+    };
+    try {
+      return store.putAll(ds.toString(), entries);
+    } catch (Exception e) {
+      throw new JobFailedException("Cannot write the latest shop features to the online feature store ("
+          + store.describe() + "): " + e.getMessage(), e);
+    }
   }
 
   /** One classified input and its counts. */
@@ -118,6 +161,14 @@ public final class BudgetFeaturesJob implements Job {
       long written = w.replacePartition(OUTPUT, features, ds);
       context.stage("count " + OUTPUT + " points");
       List<Row> perPoint = w.read(OUTPUT, ds).groupBy("point").count().orderBy("point").collectAsList();
+      long online = -1;
+      Optional<FeatureStore> store = FeatureStore.open(context.config(), w.root());
+      if (store.isPresent()) {
+        context.stage("write the latest features of every active shop to " + store.get().describe());
+        try (FeatureStore fs = store.get()) {
+          online = publishLatest(fs, w.read(OUTPUT, ds), ds);
+        }
+      }
       context.stage("write quarantine");
       long quarantined = Quarantine.write(w, name(), ds,
           shops.rejected().unionByName(daily.rejected()).unionByName(campaigns.rejected()));
@@ -127,6 +178,9 @@ public final class BudgetFeaturesJob implements Job {
           .metric("shops", shops.total())
           .metric("shop_days", daily.total())
           .metric("campaigns", campaigns.total());
+      if (online >= 0) {
+        result.metric("feature_store_rows", online);
+      }
       for (Row r : perPoint) {
         result.metric("points." + r.getString(0), r.getLong(1));
       }

@@ -58,8 +58,9 @@ public final class RecommendBudgetJob implements Job {
   static final String DEFAULT_LOW = "budget.cold-start.budget-low";
   static final String DEFAULT_HIGH = "budget.cold-start.budget-high";
 
-  record Options(double minChance, int gridPoints, double minAudience, double defaultLow, double defaultHigh) {
-    static Options from(Config c) {
+  /** The recommendation settings; {@code serving.BudgetRecommender} reads the same ones. */
+  public record Options(double minChance, int gridPoints, double minAudience, double defaultLow, double defaultHigh) {
+    public static Options from(Config c) {
       double low = Settings.doubleIn(c, DEFAULT_LOW, 0.01, 1e12);
       double high = Settings.doubleIn(c, DEFAULT_HIGH, 0.01, 1e12);
       if (high < low) {

@@ -54,8 +54,12 @@ import org.tensorflow.types.TString;
  *
  * Signature {@value #CPV_SIGNATURE}: inputs {@code visitors_30d}, {@code days_30d}, {@code
  * past_campaigns}, {@code past_cpv_ln_mean} (DT_FLOAT) and {@value #COUNTRY}, {@value
- * #MAIN_CATEGORY} (DT_STRING [batch]; {@code ""} stands for null, i.e. {@code unknown}); output
- * {@value #COST_PER_VISITOR} DT_FLOAT [batch] = {@code exp(cpv prediction)}.
+ * #MAIN_CATEGORY} (DT_STRING [batch]; {@code ""} stands for null, i.e. {@code unknown}, since a
+ * string tensor cannot hold a null: a non-null empty string, which Spark would index as unseen,
+ * is read as null here); output {@value #COST_PER_VISITOR} DT_FLOAT [batch] = {@code exp(cpv
+ * prediction)}. One graph serves both signatures ({@link dev.nightjar.serving.BudgetScorer} fetches
+ * all four outputs in one run). The graph has no variables (the coefficients are constants), so
+ * {@code variables/} stays empty.
  */
 public final class BudgetSavedModel {
   /** The float inputs: columns of {@code budget_features}. */

@@ -75,28 +75,42 @@ public final class EntropyLookup {
     }
     Map<String, Entry> map = new HashMap<>();
     for (Path part : parts) {
-      try (InputStream raw = Files.newInputStream(part);
-          InputStream in = part.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
-          BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-        int lineNo = 0;
-        for (String line; (line = r.readLine()) != null; ) {
-          lineNo++;
-          if (line.isEmpty()) {
-            continue;
-          }
-          Entry e;
-          try {
-            e = parseLine(line);
-          } catch (IllegalArgumentException ex) {
-            throw new IOException(part + ":" + lineNo + ": " + ex.getMessage(), ex);
-          }
-          if (map.put(e.query(), e) != null) {
-            throw new IOException(part + ":" + lineNo + ": query '" + e.query() + "' appears twice");
-          }
+      read(part, map);
+    }
+    return new EntropyLookup(map);
+  }
+
+  /**
+   * Loads one file of the format (gzipped when its name ends in {@code .gz}), e.g. the export's
+   * parts concatenated into one file of a published broad_query model version.
+   */
+  public static EntropyLookup loadFile(Path file) throws IOException {
+    Map<String, Entry> map = new HashMap<>();
+    read(file, map);
+    return new EntropyLookup(map);
+  }
+
+  private static void read(Path part, Map<String, Entry> map) throws IOException {
+    try (InputStream raw = Files.newInputStream(part);
+        InputStream in = part.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
+        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+      int lineNo = 0;
+      for (String line; (line = r.readLine()) != null; ) {
+        lineNo++;
+        if (line.isEmpty()) {
+          continue;
+        }
+        Entry e;
+        try {
+          e = parseLine(line);
+        } catch (IllegalArgumentException ex) {
+          throw new IOException(part + ":" + lineNo + ": " + ex.getMessage(), ex);
+        }
+        if (map.put(e.query(), e) != null) {
+          throw new IOException(part + ":" + lineNo + ": query '" + e.query() + "' appears twice");
         }
       }
     }
-    return new EntropyLookup(map);
   }
 
   /** The entry of a raw user query (normalized here), if the export has it. */

@@ -41,6 +41,14 @@ public final class BudgetScorer implements AutoCloseable {
     this.cpv = bundle.function(BudgetSavedModel.CPV_SIGNATURE).signature();
   }
 
+  /**
+   * A scorer over an already loaded bundle (the serving service loads each version once, with its
+   * own session options, for this scorer and the generic TF Serving API); closing it closes the bundle.
+   */
+  public static BudgetScorer of(SavedModelBundle bundle) {
+    return new BudgetScorer(bundle);
+  }
+
   public static BudgetScorer load(Path savedModelDir) {
     if (!Files.isRegularFile(savedModelDir.resolve("saved_model.pb"))) {
       throw new IllegalArgumentException("Expected a SavedModel in " + savedModelDir + ", found no saved_model.pb");

@@ -42,6 +42,14 @@ public final class CategoryScorer implements AutoCloseable {
   }
 
   /** Loads the SavedModel in {@code savedModelDir} (tag {@code serve}). */
+  /**
+   * A scorer over an already loaded bundle (the serving service loads each version once, with its
+   * own session options, for this scorer and the generic TF Serving API); closing it closes the bundle.
+   */
+  public static CategoryScorer of(SavedModelBundle bundle) {
+    return new CategoryScorer(bundle);
+  }
+
   public static CategoryScorer load(Path savedModelDir) {
     if (!Files.isRegularFile(savedModelDir.resolve("saved_model.pb"))) {
       throw new IllegalArgumentException("Expected a SavedModel in " + savedModelDir + ", found no saved_model.pb");

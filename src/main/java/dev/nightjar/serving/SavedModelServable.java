@@ -1,0 +1,268 @@
+package dev.nightjar.serving;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.SessionFunction;
+import org.tensorflow.Signature;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.proto.ConfigProto;
+
+/**
+ * A SavedModel served through TF Serving's REST API, generic over its signatures: input and output
+ * names, types and shapes come from the bundle's SignatureDefs. Thread-safe (a TensorFlow session
+ * runs concurrent calls).
+ *
+ * <p>Request forms, as TF Serving: row ({@code {"instances": [...]}}: one element per example, a
+ * value when the signature has one input, else an object by input name; answered with {@code
+ * {"predictions": [...]}}) and columnar ({@code {"inputs": value or {name: value}}}, answered with
+ * {@code {"outputs": value or {name: value}}}); {@code "signature_name"} picks a signature
+ * (default {@code serving_default}).
+ */
+public final class SavedModelServable implements AutoCloseable {
+  public static final String DEFAULT_SIGNATURE = Signature.DEFAULT_KEY;
+  private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+
+  private final SavedModelBundle bundle;
+  private final Map<String, SessionFunction> functions = new LinkedHashMap<>();
+
+  private SavedModelServable(SavedModelBundle bundle) {
+    this.bundle = bundle;
+    for (SessionFunction f : bundle.functions()) {
+      functions.put(f.signature().key(), f);
+    }
+  }
+
+  /** Loads the SavedModel (tag "serve") at {@code dir}; fails when it is not one. */
+  public static SavedModelServable load(Path dir) {
+    return load(dir, ConfigProto.getDefaultInstance());
+  }
+
+  /**
+   * Loads the SavedModel (tag "serve") at {@code dir} with session options {@code config} (see
+   * {@link #sessionConfig}); fails when it is not one.
+   */
+  public static SavedModelServable load(Path dir, ConfigProto config) {
+    if (!Files.isRegularFile(dir.resolve("saved_model.pb"))) {
+      throw new IllegalArgumentException("No SavedModel in " + dir + ": saved_model.pb is missing");
+    }
+    SavedModelBundle b = SavedModelBundle.loader(dir.toString()).withTags(SavedModelBundle.DEFAULT_TAG)
+        .withConfigProto(config).load();
+    if (b.functions().isEmpty()) {
+      b.close();
+      throw new IllegalArgumentException("The SavedModel in " + dir + " has no signature");
+    }
+    return new SavedModelServable(b);
+  }
+
+  /**
+   * Session options for serving: {@code interOp}/{@code intraOp} threads per session (0 =
+   * TensorFlow's default, one pool as large as the machine). Small graphs called by many request
+   * threads at once run fastest with 1 and 1: the request threads are the parallelism, and
+   * TensorFlow's own pools would only hand work between threads.
+   */
+  public static ConfigProto sessionConfig(int interOp, int intraOp) {
+    return ConfigProto.newBuilder().setInterOpParallelismThreads(interOp).setIntraOpParallelismThreads(intraOp).build();
+  }
+
+  public SavedModelBundle bundle() {
+    return bundle;
+  }
+
+  public List<String> signatureNames() {
+    return List.copyOf(functions.keySet());
+  }
+
+  private SessionFunction function(String name) {
+    SessionFunction f = functions.get(name);
+    if (f == null) {
+      throw HttpError.badRequest("Unknown signature_name '" + name + "'; the model has " + functions.keySet());
+    }
+    return f;
+  }
+
+  /** The answer of TF Serving's {@code :predict} for one parsed request body. */
+  public ObjectNode predict(JsonNode request) {
+    if (request == null || !request.isObject()) {
+      throw HttpError.badRequest("Expected a JSON object with \"instances\" or \"inputs\"");
+    }
+    JsonNode sigName = request.get("signature_name");
+    if (sigName != null && !sigName.isTextual()) {
+      throw HttpError.badRequest("signature_name must be a string, found " + sigName);
+    }
+    SessionFunction f = function(sigName == null ? DEFAULT_SIGNATURE : sigName.textValue());
+    Signature sig = f.signature();
+    boolean row = request.has("instances");
+    if (row == request.has("inputs")) {
+      throw HttpError.badRequest("Expected exactly one of \"instances\" (row format) or \"inputs\" (columnar format)");
+    }
+    Map<String, JsonNode> columns = row ? fromInstances(sig, request.get("instances")) : fromInputs(sig, request.get("inputs"));
+    Map<String, Tensor> feeds = new LinkedHashMap<>();
+    try {
+      for (Map.Entry<String, Signature.TensorDescription> e : sig.getInputs().entrySet()) {
+        JsonNode v = columns.get(e.getKey());
+        if (v == null) {
+          throw HttpError.badRequest("Missing input '" + e.getKey() + "'; the signature's inputs are " + sig.inputNames());
+        }
+        feeds.put(e.getKey(), TensorJson.toTensor(e.getKey(), e.getValue(), v));
+      }
+      for (String k : columns.keySet()) {
+        if (!sig.getInputs().containsKey(k)) {
+          throw HttpError.badRequest("Unknown input '" + k + "'; the signature's inputs are " + sig.inputNames());
+        }
+      }
+      Map<String, JsonNode> outs = new LinkedHashMap<>();
+      try (Result r = call(f, feeds)) {
+        for (String name : sig.outputNames()) {
+          outs.put(name, TensorJson.toJson(r.get(name).orElseThrow()));
+        }
+      }
+      return row ? predictions(outs, columns) : outputs(outs);
+    } finally {
+      feeds.values().forEach(Tensor::close);
+    }
+  }
+
+  private static Result call(SessionFunction f, Map<String, Tensor> feeds) {
+    try {
+      return f.call(feeds);
+    } catch (org.tensorflow.exceptions.TensorFlowException e) {
+      // Shapes or values the graph refuses (e.g. a batch dimension that disagrees between inputs).
+      throw HttpError.badRequest("The model refused the input: " + e.getMessage());
+    }
+  }
+
+  private static Map<String, JsonNode> fromInstances(Signature sig, JsonNode instances) {
+    if (!instances.isArray() || instances.isEmpty()) {
+      throw HttpError.badRequest("\"instances\" must be a non-empty list");
+    }
+    Map<String, JsonNode> cols = new LinkedHashMap<>();
+    boolean named = instances.get(0).isObject() && !isB64(instances.get(0));
+    if (!named) {
+      if (sig.getInputs().size() != 1) {
+        throw HttpError.badRequest("The signature has inputs " + sig.inputNames()
+            + ": each instance must be an object by input name");
+      }
+      cols.put(sig.inputNames().iterator().next(), instances);
+      return cols;
+    }
+    for (JsonNode inst : instances) {
+      if (!inst.isObject()) {
+        throw HttpError.badRequest("Every instance must be an object by input name, found " + inst);
+      }
+      for (Iterator<Map.Entry<String, JsonNode>> it = inst.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        ((ArrayNode) cols.computeIfAbsent(e.getKey(), k -> JSON.arrayNode())).add(e.getValue());
+      }
+    }
+    for (Map.Entry<String, JsonNode> e : cols.entrySet()) {
+      if (e.getValue().size() != instances.size()) {
+        throw HttpError.badRequest("Input '" + e.getKey() + "' is in " + e.getValue().size() + " of "
+            + instances.size() + " instances; every instance needs every input");
+      }
+    }
+    return cols;
+  }
+
+  private static Map<String, JsonNode> fromInputs(Signature sig, JsonNode inputs) {
+    Map<String, JsonNode> cols = new LinkedHashMap<>();
+    if (inputs.isObject() && !isB64(inputs)) {
+      inputs.fields().forEachRemaining(e -> cols.put(e.getKey(), e.getValue()));
+    } else {
+      if (sig.getInputs().size() != 1) {
+        throw HttpError.badRequest("The signature has inputs " + sig.inputNames() + ": \"inputs\" must be an object by input name");
+      }
+      cols.put(sig.inputNames().iterator().next(), inputs);
+    }
+    return cols;
+  }
+
+  private static boolean isB64(JsonNode n) {
+    return n.isObject() && n.size() == 1 && n.has("b64");
+  }
+
+  private static ObjectNode outputs(Map<String, JsonNode> outs) {
+    ObjectNode o = JSON.objectNode();
+    if (outs.size() == 1) {
+      o.set("outputs", outs.values().iterator().next());
+    } else {
+      ObjectNode m = o.putObject("outputs");
+      outs.forEach(m::set);
+    }
+    return o;
+  }
+
+  /** Row format: one prediction per instance (outputs split along their first dimension). */
+  private static ObjectNode predictions(Map<String, JsonNode> outs, Map<String, JsonNode> cols) {
+    int n = cols.values().iterator().next().size();
+    for (Map.Entry<String, JsonNode> e : outs.entrySet()) {
+      if (!e.getValue().isArray() || e.getValue().size() != n) {
+        throw new HttpError(400, "Output '" + e.getKey() + "' does not have the batch size " + n
+            + " as its first dimension; use the columnar \"inputs\" form");
+      }
+    }
+    ObjectNode o = JSON.objectNode();
+    ArrayNode p = o.putArray("predictions");
+    for (int i = 0; i < n; i++) {
+      if (outs.size() == 1) {
+        p.add(outs.values().iterator().next().get(i));
+      } else {
+        ObjectNode one = p.addObject();
+        for (Map.Entry<String, JsonNode> e : outs.entrySet()) {
+          one.set(e.getKey(), e.getValue().get(i));
+        }
+      }
+    }
+    return o;
+  }
+
+  /** TF Serving's {@code GET /v1/models/NAME/metadata}: the signatures with their tensors. */
+  public ObjectNode signatureMetadata() {
+    ObjectNode defs = JSON.objectNode();
+    for (SessionFunction f : functions.values()) {
+      Signature s = f.signature();
+      ObjectNode d = defs.putObject(s.key());
+      d.set("inputs", tensors(s.getInputs()));
+      d.set("outputs", tensors(s.getOutputs()));
+      d.put("method_name", s.methodName());
+    }
+    ObjectNode sd = JSON.objectNode();
+    sd.set("signature_def", defs);
+    return sd;
+  }
+
+  private static ObjectNode tensors(Map<String, Signature.TensorDescription> m) {
+    ObjectNode o = JSON.objectNode();
+    m.forEach((k, d) -> {
+      ObjectNode t = o.putObject(k);
+      t.put("dtype", d.dataType.name());
+      ObjectNode shape = t.putObject("tensor_shape");
+      Shape s = d.shape;
+      if (s.isUnknown()) {
+        shape.put("unknown_rank", true);
+      } else {
+        ArrayNode dims = shape.putArray("dim");
+        for (int i = 0; i < s.numDimensions(); i++) {
+          dims.addObject().put("size", Long.toString(s.get(i))).put("name", "");
+        }
+      }
+      t.put("name", d.name);
+    });
+    return o;
+  }
+
+  @Override
+  public void close() {
+    bundle.close();
+  }
+}

@@ -1,0 +1,95 @@
+package dev.nightjar.serving;
+
+import dev.nightjar.search.EntropyLookup;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.tensorflow.proto.ConfigProto;
+
+/**
+ * What one registry version is served as: its SavedModel through the generic TF Serving API, plus
+ * the model-specific scorer of the service's own endpoints ({@code category}: {@link
+ * CategoryScorer}; {@code budget}: {@link BudgetScorer}; {@code broad_query}: the {@link
+ * EntropyLookup}, which has no SavedModel). Everything is loaded before the version is swapped in,
+ * and closed together.
+ */
+public final class ServedModel implements AutoCloseable {
+  public static final String CATEGORY = "category";
+  public static final String BUDGET = "budget";
+  public static final String BROAD_QUERY = "broad_query";
+  /** The broad-query lookup file in a broad_query version (the entropy job's export, gzipped). */
+  public static final String BROAD_QUERY_FILE = "query_entropy.tsv.gz";
+
+  private final SavedModelServable savedModel;
+  private final CategoryScorer category;
+  private final BudgetScorer budget;
+  private final EntropyLookup broadQuery;
+
+  private ServedModel(SavedModelServable savedModel, CategoryScorer category, BudgetScorer budget, EntropyLookup broadQuery) {
+    this.savedModel = savedModel;
+    this.category = category;
+    this.budget = budget;
+    this.broadQuery = broadQuery;
+  }
+
+  /**
+   * Loads version {@code version} of registry model {@code name} from {@code dir}: the SavedModel
+   * once (session options {@code config}), shared by the generic API and the model's scorer.
+   */
+  public static LoadedModel<ServedModel> load(String name, long version, Path dir, ConfigProto config) throws Exception {
+    ServedModel m = switch (name) {
+      case BROAD_QUERY -> new ServedModel(null, null, null, loadLookup(dir));
+      case CATEGORY -> withSavedModel(dir, config, sm -> new ServedModel(sm, CategoryScorer.of(sm.bundle()), null, null));
+      case BUDGET -> withSavedModel(dir, config, sm -> new ServedModel(sm, null, BudgetScorer.of(sm.bundle()), null));
+      default -> withSavedModel(dir, config, sm -> new ServedModel(sm, null, null, null));
+    };
+    return new LoadedModel<>(name, version, m, m);
+  }
+
+  private interface WithSavedModel {
+    ServedModel build(SavedModelServable sm) throws Exception;
+  }
+
+  private static ServedModel withSavedModel(Path dir, ConfigProto config, WithSavedModel f) throws Exception {
+    SavedModelServable sm = SavedModelServable.load(dir, config);
+    try {
+      return f.build(sm);
+    } catch (Exception | Error e) {
+      sm.close();
+      throw e;
+    }
+  }
+
+  private static EntropyLookup loadLookup(Path dir) throws java.io.IOException {
+    Path file = dir.resolve(BROAD_QUERY_FILE);
+    if (Files.isRegularFile(file)) {
+      return EntropyLookup.loadFile(file);
+    }
+    // A copy of the export directory itself (part-* files and _SUCCESS).
+    return EntropyLookup.load(dir);
+  }
+
+  /** The SavedModel, or null (broad_query). */
+  public SavedModelServable savedModel() {
+    return savedModel;
+  }
+
+  public CategoryScorer category() {
+    return category;
+  }
+
+  public BudgetScorer budget() {
+    return budget;
+  }
+
+  public EntropyLookup broadQuery() {
+    return broadQuery;
+  }
+
+  /** Closes the SavedModel bundle, which the scorers share (so they are not closed apart). */
+  @Override
+  public void close() {
+    if (savedModel != null) {
+      savedModel.close();
+    }
+  }
+}

@@ -1,0 +1,570 @@
+package dev.nightjar.serving;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import com.typesafe.config.Config;
+import dev.nightjar.budget.RecommendBudgetJob;
+import dev.nightjar.category.CategoryText;
+import dev.nightjar.category.KeslerModel;
+import dev.nightjar.common.Settings;
+import dev.nightjar.search.EntropyLookup;
+import dev.nightjar.text.ProductText;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The online serving service ({@code jobs/serve}): the registry's current models behind TF
+ * Serving's REST API and the service's own endpoints, on the JDK's HTTP server with a bounded
+ * thread pool.
+ *
+ * <ul>
+ *   <li>{@code POST /v1/models/NAME:predict}, {@code GET /v1/models/NAME}, {@code GET
+ *       /v1/models/NAME/metadata}: TF Serving's REST API over the version's SavedModel
+ *       ({@link SavedModelServable}).
+ *   <li>{@code POST /v1/categorize}: raw product fields, cleaned into terms by {@link
+ *       CategoryText#terms} (the batch jobs' code), scored by {@link CategoryScorer}.
+ *   <li>{@code POST /v1/budget}: a shop id, its latest features from the {@link FeatureStore},
+ *       a recommendation from {@link BudgetRecommender}.
+ *   <li>{@code GET /v1/broad-query?q=...}: the {@link EntropyLookup} of the broad_query version.
+ *   <li>{@code GET /healthz}: 200 when every model is loaded, else 503; versions either way.
+ * </ul>
+ *
+ * Errors are JSON {@code {"error": message}}: 400 malformed or invalid input, 404 unknown model,
+ * path or shop, 405 wrong method, 413 body over the limit, 503 nothing loaded yet, 500 a bug
+ * (logged); no request can stop the service.
+ */
+public final class ServingService implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ServingService.class);
+  static final ObjectMapper JSON = new ObjectMapper();
+  private static final String PREDICT = ":predict";
+  private static final long DRAIN_BYTES = 64L << 20;
+  /** TF Serving's model paths: NAME, NAME/versions/N, each optionally followed by :predict or /metadata. */
+  private static final java.util.regex.Pattern MODEL_PATH =
+      java.util.regex.Pattern.compile("([^/:]+)(?:/versions/([0-9]{1,18}))?(:predict|/metadata)?");
+
+  /** The settings under {@code serving.*} (and the text settings of the category jobs). */
+  public record Options(String host, int port, int threads, int queue, long pollMillis, int maxBodyBytes,
+      List<String> models, int tfInterOpThreads, int tfIntraOpThreads, int descriptionChars, int maxFieldChars,
+      RecommendBudgetJob.Options budget) {
+    public static Options from(Config c) {
+      List<String> models = c.getStringList("serving.models");
+      for (String m : models) {
+        if (!m.matches("[A-Za-z0-9_.-]+")) {
+          throw Settings.bad("serving.models", models, "model names of letters, digits, '_', '.', '-'");
+        }
+      }
+      return new Options(
+          Settings.string(c, "serving.host"),
+          Settings.intIn(c, "serving.port", 0, 65535),
+          Settings.intIn(c, "serving.threads", 1, 1024),
+          Settings.intIn(c, "serving.queue", 1, 1_000_000),
+          Settings.longIn(c, "serving.poll-interval-ms", 10, 3_600_000),
+          Settings.intIn(c, "serving.max-body-bytes", 1, 1 << 30),
+          models,
+          Settings.intIn(c, "serving.tensorflow.inter-op-threads", 0, 1024),
+          Settings.intIn(c, "serving.tensorflow.intra-op-threads", 0, 1024),
+          Settings.intIn(c, "category.description-chars", 0, Integer.MAX_VALUE),
+          Settings.intIn(c, "category.max-field-chars", 1, Integer.MAX_VALUE),
+          RecommendBudgetJob.Options.from(c));
+    }
+  }
+
+  private final Options options;
+  private final Map<String, ModelSlot<ServedModel>> slots = new LinkedHashMap<>();
+  private final RegistryWatcher watcher;
+  private final FeatureStore store;
+  private final BudgetRecommender recommender;
+  private final HttpServer server;
+  private final ThreadPoolExecutor pool;
+
+  private ServingService(Options o, Path warehouse, FeatureStore store) throws IOException {
+    this.options = o;
+    this.store = store;
+    this.recommender = new BudgetRecommender(o.budget());
+    var tfConfig = SavedModelServable.sessionConfig(o.tfInterOpThreads(), o.tfIntraOpThreads());
+    for (String m : o.models()) {
+      slots.put(m, new ModelSlot<>(m, (name, version, dir) -> ServedModel.load(name, version, dir, tfConfig)));
+    }
+    this.watcher = new RegistryWatcher(RegistryWatcher.modelsRoot(warehouse), new ArrayList<>(slots.values()));
+    AtomicInteger n = new AtomicInteger();
+    // Bounded: when every thread is busy and the queue is full, the accepting thread runs the
+    // request itself, which stops it accepting more (back pressure instead of unbounded memory).
+    this.pool = new ThreadPoolExecutor(o.threads(), o.threads(), 60, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(o.queue()), r -> {
+          Thread t = new Thread(r, "serving-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        }, new ThreadPoolExecutor.CallerRunsPolicy());
+    // Headers and body leave in separate writes: without TCP_NODELAY, Nagle's algorithm holds the
+    // body back until the client's (delayed) ACK, ~40 ms per request.
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+    // A client that sends its request (or reads the answer) slower than this loses its connection
+    // instead of holding a request thread (seconds; a -D on the command line wins).
+    System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", "30"));
+    System.setProperty("sun.net.httpserver.maxRspTime", System.getProperty("sun.net.httpserver.maxRspTime", "30"));
+    this.server = HttpServer.create(new InetSocketAddress(o.host(), o.port()), 1024);
+    server.createContext("/", this::handle);
+    server.setExecutor(pool);
+  }
+
+  /** Loads the current models (what is there; missing ones are reported by /healthz), then listens. */
+  public static ServingService start(Options o, Path warehouse, Optional<FeatureStore> store) throws IOException {
+    ServingService s = new ServingService(o, warehouse, store.orElse(null));
+    s.watcher.start(o.pollMillis());
+    if (s.store != null) {
+      // Load the snapshot now rather than in the first request (a missing one is reported by /healthz).
+      try {
+        LOG.info("Feature store {}: snapshot {}", s.store.describe(), s.store.version().orElse("none yet"));
+      } catch (Exception e) {
+        LOG.warn("Feature store {} is not readable yet: {}", s.store.describe(), e.toString());
+      }
+    }
+    s.server.start();
+    LOG.info("Serving on port {} (models {}, feature store {})", s.port(), o.models(),
+        store.map(FeatureStore::describe).orElse("none"));
+    return s;
+  }
+
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  /** Reads the aliases now (tests; the watcher does it every poll interval). */
+  public void pollRegistry() {
+    watcher.pollOnce();
+  }
+
+  public ModelSlot<ServedModel> slot(String name) {
+    return slots.get(name);
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    watcher.close();
+    pool.shutdown();
+    try {
+      pool.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    slots.values().forEach(ModelSlot::close);
+    if (store != null) {
+      store.close();
+    }
+  }
+
+  // ---------------------------------------------------------------- HTTP plumbing
+
+  private void handle(HttpExchange ex) {
+    int status;
+    byte[] body;
+    try {
+      Answer answer = route(ex);
+      status = answer.status();
+      body = JSON.writeValueAsBytes(answer.body());
+    } catch (HttpError e) {
+      status = e.status();
+      body = error(e.getMessage());
+    } catch (Throwable t) {
+      LOG.error("{} {} failed", ex.getRequestMethod(), ex.getRequestURI(), t);
+      status = 500;
+      body = error("Internal error: " + t);
+    }
+    try {
+      ex.getResponseHeaders().set("Content-Type", "application/json");
+      ex.sendResponseHeaders(status, body.length);
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(body);
+      }
+    } catch (IOException e) {
+      LOG.debug("Cannot answer {} {}: {}", ex.getRequestMethod(), ex.getRequestURI(), e.toString());
+    } finally {
+      ex.close();
+    }
+  }
+
+  private static byte[] error(String message) {
+    try {
+      return JSON.writeValueAsBytes(JSON.createObjectNode().put("error", message));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private record Answer(int status, JsonNode body) {}
+
+  private static Answer ok(JsonNode body) {
+    return new Answer(200, body);
+  }
+
+  private Answer route(HttpExchange ex) throws Exception {
+    String path = ex.getRequestURI().getRawPath();
+    String method = ex.getRequestMethod();
+    if (path.equals("/healthz")) {
+      requireMethod(method, "GET");
+      return health();
+    }
+    if (path.equals("/v1/categorize")) {
+      requireMethod(method, "POST");
+      return ok(categorize(readJson(ex)));
+    }
+    if (path.equals("/v1/budget")) {
+      requireMethod(method, "POST");
+      return ok(budget(readJson(ex)));
+    }
+    if (path.equals("/v1/broad-query")) {
+      requireMethod(method, "GET");
+      return ok(broadQuery(queryParam(ex.getRequestURI().getRawQuery(), "q")));
+    }
+    if (path.startsWith("/v1/models/")) {
+      String rest = URLDecoder.decode(path.substring("/v1/models/".length()), StandardCharsets.UTF_8);
+      java.util.regex.Matcher m = MODEL_PATH.matcher(rest);
+      if (!m.matches()) {
+        throw HttpError.notFound("No endpoint " + path + "; expected /v1/models/NAME[/versions/N][:predict|/metadata]");
+      }
+      String name = m.group(1);
+      Long version = m.group(2) == null ? null : Long.valueOf(m.group(2));
+      String what = m.group(3) == null ? "" : m.group(3);
+      if (what.equals(PREDICT)) {
+        requireMethod(method, "POST");
+        JsonNode request = readJson(ex);
+        try (ModelSlot.Lease<ServedModel> l = lease(name, version)) {
+          return ok(savedModel(name, l).predict(request));
+        }
+      }
+      requireMethod(method, "GET");
+      if (what.equals("/metadata")) {
+        try (ModelSlot.Lease<ServedModel> l = lease(name, version)) {
+          ObjectNode o = JSON.createObjectNode();
+          o.putObject("model_spec").put("name", name).put("signature_name", "").put("version", Long.toString(l.version()));
+          o.putObject("metadata").set("signature_def", savedModel(name, l).signatureMetadata());
+          return ok(o);
+        }
+      }
+      if (version != null) {
+        lease(name, version).close();
+      }
+      return ok(modelStatus(name));
+    }
+    throw HttpError.notFound("No endpoint " + path + "; see /healthz, /v1/models/NAME[:predict|/metadata],"
+        + " /v1/categorize, /v1/budget, /v1/broad-query?q=");
+  }
+
+  private static void requireMethod(String method, String expected) {
+    if (!method.equals(expected)) {
+      throw new HttpError(405, "Expected " + expected + ", found " + method);
+    }
+  }
+
+  private JsonNode readJson(HttpExchange ex) throws IOException {
+    String declared = ex.getRequestHeaders().getFirst("Content-Length");
+    if (declared != null) {
+      long n;
+      try {
+        n = Long.parseLong(declared.trim());
+      } catch (NumberFormatException e) {
+        throw HttpError.badRequest("Content-Length is not a number: " + declared);
+      }
+      if (n > options.maxBodyBytes()) {
+        drain(ex.getRequestBody());
+        throw new HttpError(413, "The body has " + n + " bytes; the limit is " + options.maxBodyBytes());
+      }
+    }
+    byte[] body;
+    try (InputStream in = ex.getRequestBody()) {
+      // Chunked bodies have no length up front: read one byte past the limit to detect them.
+      body = in.readNBytes(options.maxBodyBytes() + 1);
+      if (body.length > options.maxBodyBytes()) {
+        drain(in);
+        throw new HttpError(413, "The body has more than " + options.maxBodyBytes() + " bytes (the limit)");
+      }
+    }
+    JsonNode n;
+    try {
+      n = JSON.readTree(body);
+    } catch (JsonProcessingException e) {
+      throw HttpError.badRequest("Malformed JSON: " + e.getOriginalMessage() + " at line " + e.getLocation().getLineNr()
+          + ", column " + e.getLocation().getColumnNr());
+    }
+    if (n == null || n.isMissingNode()) {
+      throw HttpError.badRequest("Expected a JSON body, found an empty one");
+    }
+    return n;
+  }
+
+  /**
+   * Reads and drops what is left of a refused body, up to {@value #DRAIN_BYTES} bytes, so that a
+   * client still sending it reads the 413 instead of a reset connection; beyond that the
+   * connection is closed (slow senders are cut by {@code maxReqTime}).
+   */
+  private static void drain(InputStream in) {
+    try {
+      long left = DRAIN_BYTES;
+      byte[] buf = new byte[1 << 16];
+      for (int n; left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0; ) {
+        left -= n;
+      }
+    } catch (IOException e) {
+      LOG.debug("Draining a refused body failed: {}", e.toString());
+    }
+  }
+
+  static String queryParam(String rawQuery, String name) {
+    if (rawQuery != null) {
+      for (String kv : rawQuery.split("&")) {
+        int eq = kv.indexOf('=');
+        String k = URLDecoder.decode(eq < 0 ? kv : kv.substring(0, eq), StandardCharsets.UTF_8);
+        if (k.equals(name)) {
+          return eq < 0 ? "" : URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8);
+        }
+      }
+    }
+    return null;
+  }
+
+  /** The current version, which must be {@code version} when one is asked for (TF Serving's /versions/N). */
+  private ModelSlot.Lease<ServedModel> lease(String name, Long version) {
+    ModelSlot.Lease<ServedModel> l = lease(name);
+    if (version != null && l.version() != version) {
+      long served = l.version();
+      l.close();
+      throw HttpError.notFound("Model '" + name + "' version " + version + " is not loaded; this service serves version "
+          + served + " (the registry's current)");
+    }
+    return l;
+  }
+
+  private ModelSlot.Lease<ServedModel> lease(String name) {
+    ModelSlot<ServedModel> slot = slots.get(name);
+    if (slot == null) {
+      throw HttpError.notFound("Unknown model '" + name + "'; this service serves " + slots.keySet());
+    }
+    return slot.acquire().orElseThrow(() -> new HttpError(503, "Model '" + name + "' has no loaded version yet"
+        + (slot.lastFailure() == null ? " (nothing published: no models/" + name + "/aliases/current)"
+            : "; the last one failed to load: " + slot.lastFailure())));
+  }
+
+  private static SavedModelServable savedModel(String name, ModelSlot.Lease<ServedModel> l) {
+    SavedModelServable sm = l.model().savedModel();
+    if (sm == null) {
+      throw HttpError.notFound("Model '" + name + "' has no SavedModel (see its own endpoint)");
+    }
+    return sm;
+  }
+
+  // ---------------------------------------------------------------- endpoints
+
+  private JsonNode modelStatus(String name) {
+    ModelSlot<ServedModel> slot = slots.get(name);
+    if (slot == null) {
+      throw HttpError.notFound("Unknown model '" + name + "'; this service serves " + slots.keySet());
+    }
+    if (slot.version().isEmpty()) {
+      throw HttpError.notFound("Could not find any loaded version of model '" + name + "'"
+          + (slot.lastFailure() == null ? "" : "; the last one failed to load: " + slot.lastFailure()));
+    }
+    ObjectNode o = JSON.createObjectNode();
+    ObjectNode v = o.putArray("model_version_status").addObject();
+    v.put("version", Long.toString(slot.version().getAsLong())).put("state", "AVAILABLE");
+    v.putObject("status").put("error_code", "OK").put("error_message", "");
+    return o;
+  }
+
+  private Answer health() {
+    ObjectNode o = JSON.createObjectNode();
+    ObjectNode models = o.putObject("models");
+    boolean ok = true;
+    for (ModelSlot<ServedModel> s : slots.values()) {
+      ObjectNode m = models.putObject(s.name());
+      if (s.version().isPresent()) {
+        m.put("version", s.version().getAsLong());
+      } else {
+        m.putNull("version");
+        ok = false;
+      }
+      if (s.lastFailure() != null) {
+        m.put("last_failure", s.lastFailure());
+      }
+    }
+    ObjectNode fs = o.putObject("feature_store");
+    if (store == null) {
+      fs.put("kind", "none");
+    } else {
+      fs.put("store", store.describe());
+      try {
+        fs.put("version", store.version().orElse(null));
+      } catch (Exception e) {
+        fs.put("error", e.toString());
+        ok = false;
+      }
+    }
+    o.put("status", ok ? "ok" : "degraded");
+    // 503 with the same body, so a load balancer's check and a person both get the picture.
+    return new Answer(ok ? 200 : 503, o);
+  }
+
+  private JsonNode categorize(JsonNode body) {
+    if (!body.isObject()) {
+      throw HttpError.badRequest("Expected a JSON object of product fields " + ProductText.FIELDS + ", found " + body.getNodeType());
+    }
+    boolean batch = body.has("products");
+    List<JsonNode> products = new ArrayList<>();
+    if (batch) {
+      if (!body.get("products").isArray() || body.get("products").isEmpty()) {
+        throw HttpError.badRequest("\"products\" must be a non-empty list of product objects");
+      }
+      body.get("products").forEach(products::add);
+    } else {
+      products.add(body);
+    }
+    List<List<String>> terms = new ArrayList<>(products.size());
+    for (JsonNode p : products) {
+      terms.add(CategoryText.terms(fields(p), options.descriptionChars(), options.maxFieldChars()));
+    }
+    try (ModelSlot.Lease<ServedModel> l = lease(ServedModel.CATEGORY)) {
+      List<KeslerModel.Prediction> preds = l.model().category().predict(terms);
+      ArrayNode out = JSON.createArrayNode();
+      for (int i = 0; i < preds.size(); i++) {
+        out.add(prediction(products.get(i), preds.get(i), l.version()));
+      }
+      return batch ? JSON.createObjectNode().set("predictions", out) : out.get(0);
+    }
+  }
+
+  /** The product's fields in {@link ProductText#FIELDS} order; a list (tags) is joined like the batch input. */
+  private static List<String> fields(JsonNode p) {
+    if (!p.isObject()) {
+      throw HttpError.badRequest("Expected a product object with fields " + ProductText.FIELDS + ", found " + p);
+    }
+    List<String> values = new ArrayList<>(ProductText.FIELDS.size());
+    boolean any = false;
+    for (String f : ProductText.FIELDS) {
+      JsonNode v = p.get(f);
+      String s;
+      if (v == null || v.isNull()) {
+        s = null;
+      } else if (v.isArray()) {
+        // As ProductColumns: concat_ws(", ", list), which skips nulls.
+        List<String> parts = new ArrayList<>();
+        for (JsonNode e : v) {
+          if (!e.isNull()) {
+            if (!e.isValueNode()) {
+              throw HttpError.badRequest("Field '" + f + "' must be a string or a list of strings, found " + v);
+            }
+            parts.add(e.asText());
+          }
+        }
+        s = String.join(", ", parts);
+      } else if (v.isValueNode()) {
+        s = v.asText();
+      } else {
+        throw HttpError.badRequest("Field '" + f + "' must be a string or a list of strings, found " + v);
+      }
+      any |= s != null && !s.isBlank();
+      values.add(s);
+    }
+    if (!any) {
+      throw HttpError.badRequest("The product has no text: expected at least one of " + ProductText.FIELDS);
+    }
+    return values;
+  }
+
+  private static ObjectNode prediction(JsonNode product, KeslerModel.Prediction p, long version) {
+    ObjectNode o = JSON.createObjectNode();
+    if (product.has(ProductText.PRODUCT_ID)) {
+      o.set(ProductText.PRODUCT_ID, product.get(ProductText.PRODUCT_ID));
+    }
+    o.put("category_id", p.id()).put("category_path", p.path());
+    ArrayNode levels = o.putArray("levels");
+    String[] names = p.path().split(" > ");
+    for (int i = 0; i < p.levelScores().length; i++) {
+      levels.addObject().put("name", i < names.length ? names[i] : null).put("score", p.levelScores()[i]);
+    }
+    o.put("model_version", version);
+    return o;
+  }
+
+  private JsonNode budget(JsonNode body) throws Exception {
+    JsonNode id = body.isObject() ? body.get("shop_id") : null;
+    if (id == null || !(id.isTextual() || id.isIntegralNumber()) || id.asText().isEmpty()) {
+      throw HttpError.badRequest("Expected {\"shop_id\": ...} (a string or an integer), found " + body);
+    }
+    String shop = id.asText();
+    if (store == null) {
+      throw new HttpError(503, "No feature store is configured (budget.feature-store.kind = none)");
+    }
+    Optional<String> found;
+    try {
+      found = store.get(shop);
+    } catch (Exception e) {
+      LOG.warn("Feature store {} failed: {}", store.describe(), e.toString());
+      throw new HttpError(503, "The feature store (" + store.describe() + ") is unavailable: " + e.getMessage());
+    }
+    String row = found.orElseThrow(() -> HttpError.notFound("Unknown shop '" + shop
+        + "': the feature store (" + store.describe() + ", snapshot " + versionOrNone() + ") has no features for it"));
+    Map<String, Object> features = JSON.readValue(row, JSON.getTypeFactory().constructMapType(Map.class, String.class, Object.class));
+    try (ModelSlot.Lease<ServedModel> l = lease(ServedModel.BUDGET)) {
+      BudgetRecommender.Recommendation r = recommender.recommend(l.model().budget(), features);
+      ObjectNode o = JSON.createObjectNode().put("shop_id", shop)
+          .put("objective", r.objective())
+          .put("budget_low", r.budgetLow())
+          .put("budget_high", r.budgetHigh())
+          .put("recommended_budget", r.recommendedBudget())
+          .put("chance_of_sales", r.chanceOfSales())
+          .put("basis", r.basis())
+          .put("model_version", l.version());
+      o.put("features_version", versionOrNone());
+      return o;
+    }
+  }
+
+  private String versionOrNone() {
+    try {
+      return store.version().orElse("none");
+    } catch (Exception e) {
+      return "unreadable (" + e.getMessage() + ")";
+    }
+  }
+
+  private JsonNode broadQuery(String q) {
+    if (q == null || q.isBlank()) {
+      throw HttpError.badRequest("Expected a query: /v1/broad-query?q=TEXT");
+    }
+    try (ModelSlot.Lease<ServedModel> l = lease(ServedModel.BROAD_QUERY)) {
+      ObjectNode o = JSON.createObjectNode().put("q", q);
+      Optional<EntropyLookup.Entry> e = l.model().broadQuery().lookup(q);
+      o.put("known", e.isPresent());
+      o.put("query", e.map(EntropyLookup.Entry::query).orElse(dev.nightjar.search.QueryNormalizer.normalize(q)));
+      // Queries absent from the table are served as specific (the lookup's contract).
+      o.put("broad_level", e.map(EntropyLookup.Entry::broadLevel).orElse(0));
+      o.put("broad", e.map(EntropyLookup.Entry::broad).orElse(false));
+      o.put("top_category", e.map(EntropyLookup.Entry::topCategory).orElse(null));
+      ArrayNode show = o.putArray("show");
+      e.ifPresent(x -> x.show().forEach(c -> show.addObject().put("name", c.name()).put("share", c.share())));
+      o.put("model_version", l.version());
+      return o;
+    }
+  }
+}
