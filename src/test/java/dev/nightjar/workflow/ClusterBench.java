@@ -8,6 +8,7 @@ import dev.nightjar.common.JobContext;
 import dev.nightjar.common.JobFailedException;
 import dev.nightjar.common.JobResult;
 import dev.nightjar.common.OptionSpec;
+import dev.nightjar.common.SparkSessions;
 import dev.nightjar.testing.BenchSupport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -65,6 +66,8 @@ public final class ClusterBench implements Job {
         OptionSpec.value("worker-memory", "SIZE", "memory each worker offers its executors", "2g"),
         OptionSpec.value("executor-memory", "SIZE", "heap of each executor", "1g"),
         OptionSpec.value("driver-memory", "SIZE", "heap of each action's driver (both runs)", "2g"),
+        OptionSpec.flag("spark-defaults", "give the cluster run Spark's defaults (200 shuffle partitions ...) "
+            + "instead of the tuning local mode applies (SparkSessions.localTuning)"),
         OptionSpec.value("work", "DIR", "scratch directory", "target/bench/cluster"),
         OptionSpec.flag("reuse-local", "keep the local run of the last bench in --work (same options), rerun the cluster only"));
   }
@@ -104,7 +107,7 @@ public final class ClusterBench implements Job {
         Files.writeString(localResult, localStatus + " " + localS + "\n");
       }
       for (String dir : List.of("cluster", "workers", "spark-home")) {
-        deleteTree(work.resolve(dir));
+        BenchSupport.deleteTree(work.resolve(dir));
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -119,8 +122,13 @@ public final class ClusterBench implements Job {
     try {
       String master = cluster.start();
       System.out.println("cluster: " + master + ", 2 workers");
-      List<String> spark = List.of("--master", master, "--executor-memory", ctx.option("executor-memory").orElse("1g"),
-          "--conf", "spark.executor.extraJavaOptions=" + String.join(" ", jvmOptions(root)));
+      List<String> spark = new ArrayList<>(List.of("--master", master,
+          "--executor-memory", ctx.option("executor-memory").orElse("1g"),
+          "--conf", "spark.executor.extraJavaOptions=" + String.join(" ", jvmOptions(root))));
+      if (!ctx.flag("spark-defaults")) {
+        // The same session settings as the local run, so that only where the work runs differs.
+        SparkSessions.localTuning().forEach((k, v) -> spark.addAll(List.of("--conf", k + "=" + v)));
+      }
       long t1 = System.nanoTime();
       clusterStatus = nightly(root, work, "cluster", driverMemory, spark, pipeline);
       clusterS = seconds(t1);
@@ -147,16 +155,6 @@ public final class ClusterBench implements Job {
     }
     return JobResult.builder(name()).metric("tables", c.tables()).metric("rows", c.rows())
         .metric("equal", equal).build();
-  }
-
-  private static void deleteTree(Path p) throws IOException {
-    if (Files.exists(p)) {
-      try (Stream<Path> s = Files.walk(p)) {
-        for (Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          Files.delete(f);
-        }
-      }
-    }
   }
 
   /** ROOT/target/test-classes/ is where this class comes from. */
