@@ -1,5 +1,7 @@
 package dev.nightjar.common;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
@@ -25,14 +27,23 @@ public final class SparkSessions {
       b.master(master);
     }
     if (master.startsWith("local")) {
-      // Small local runs: a handful of shuffle partitions and no web UI start much faster.
-      int cores = Runtime.getRuntime().availableProcessors();
-      setIfAbsent(b, conf, "spark.sql.shuffle.partitions", String.valueOf(Math.max(2, 2 * cores)));
-      setIfAbsent(b, conf, "spark.ui.enabled", "false");
-      setIfAbsent(b, conf, "spark.databricks.delta.snapshotPartitions", "2");
+      localTuning().forEach((k, v) -> setIfAbsent(b, conf, k, v));
     }
     setIfAbsent(b, conf, "spark.sql.session.timeZone", "UTC");
     return b.getOrCreate();
+  }
+
+  /**
+   * What a local session sets unless given: small local runs with a handful of shuffle partitions
+   * and no web UI start much faster. (jobs/bench cluster gives a cluster run the same, to compare.)
+   */
+  public static Map<String, String> localTuning() {
+    int cores = Runtime.getRuntime().availableProcessors();
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("spark.sql.shuffle.partitions", String.valueOf(Math.max(2, 2 * cores)));
+    m.put("spark.ui.enabled", "false");
+    m.put("spark.databricks.delta.snapshotPartitions", "2");
+    return m;
   }
 
   private static void setIfAbsent(SparkSession.Builder b, SparkConf conf, String key, String value) {

@@ -38,6 +38,8 @@ public final class NightlyJob implements Job {
   static final String LOG_DIR = "nightly.log-dir";
   /** Backfills longer than this are almost certainly a typo in --from or --to. */
   static final int MAX_DAYS = 366;
+  /** jobs/run fills this option with the spark-submit options given to jobs/nightly. */
+  static final String SPARK_ARGS = "spark-args";
 
   @Override
   public String name() {
@@ -60,12 +62,14 @@ public final class NightlyJob implements Job {
         OptionSpec.value("to", "YYYY-MM-DD", "backfill: the last date, inclusive", "none"),
         OptionSpec.flag("resume", "skip the actions that finished in the date's last run"),
         OptionSpec.flag("train-category", "retrain the category model (default: only when none exists)"),
-        OptionSpec.flag("dry-run", "print the actions and their command lines, run nothing"));
+        OptionSpec.flag("dry-run", "print the actions and their command lines, run nothing"),
+        OptionSpec.value(SPARK_ARGS, "LINES", "spark-submit options for every action, one argument a line "
+            + "(jobs/nightly passes its own: jobs/nightly --master spark://HOST:7077 ...)", "none"));
   }
 
   /** The validated settings of one invocation. */
   record Options(Path workflow, Path properties, String launcher, boolean inProcess, List<LocalDate> dates,
-      String logDir) {
+      String logDir, List<String> sparkArgs) {
     static Options from(JobContext ctx) {
       Config c = ctx.config();
       Path wf = Path.of(Settings.string(c, WORKFLOW));
@@ -80,7 +84,14 @@ public final class NightlyJob implements Job {
       if (!inProcess && !Files.isExecutable(Path.of(launcher))) {
         throw Settings.bad(LAUNCHER, launcher, "an executable launcher such as jobs/run");
       }
-      return new Options(wf, props, launcher, inProcess, dates(ctx), Settings.string(c, LOG_DIR));
+      // In-process actions share this JVM's session, which spark-submit already built with them.
+      List<String> sparkArgs = inProcess ? List.of() : sparkArgs(ctx.option(SPARK_ARGS).orElse(""));
+      return new Options(wf, props, launcher, inProcess, dates(ctx), Settings.string(c, LOG_DIR), sparkArgs);
+    }
+
+    /** One argument a line; a spark-submit option never holds a line break. */
+    static List<String> sparkArgs(String lines) {
+      return lines.isEmpty() ? List.of() : List.of(lines.split("\n"));
     }
 
     private static List<LocalDate> dates(JobContext ctx) {
@@ -123,7 +134,7 @@ public final class NightlyJob implements Job {
     ActionLauncher launcher = o.inProcess() ? ActionLauncher.inProcess() : ActionLauncher.subprocess(o.launcher());
     NightlyRunner.Request req = new NightlyRunner.Request(workflow(o), properties(o), warehouse, o.dates(),
         ctx.flag("resume"), ctx.flag("train-category") ? "true" : null, forwardedSettings(ctx.config()),
-        ctx.flag("dry-run"), logDir);
+        ctx.flag("dry-run"), logDir, o.sparkArgs());
     return new NightlyRunner(launcher, System.out).run(req);
   }
 

@@ -36,10 +36,18 @@ public final class NightlyRunner {
    * @param trainCategory "true"/"false", or null to train only when no category model exists
    * @param extraArgs appended to every action (forwarded {@code --set} overrides)
    * @param logDir local directory for each action's output
+   * @param sparkArgs spark-submit options appended to every action's launcher command line
+   *     ({@code --master spark://...}); empty for in-process actions
    */
   public record Request(WorkflowDefinition workflow, Map<String, String> properties, String warehouse,
       List<LocalDate> dates, boolean resume, String trainCategory, List<String> extraArgs, boolean dryRun,
-      Path logDir) {}
+      Path logDir, List<String> sparkArgs) {
+    public Request(WorkflowDefinition workflow, Map<String, String> properties, String warehouse,
+        List<LocalDate> dates, boolean resume, String trainCategory, List<String> extraArgs, boolean dryRun,
+        Path logDir) {
+      this(workflow, properties, warehouse, dates, resume, trainCategory, extraArgs, dryRun, logDir, List.of());
+    }
+  }
 
   private final ActionLauncher launcher;
   private final PrintStream out;
@@ -58,6 +66,7 @@ public final class NightlyRunner {
       out.println("nightly: no products in " + req.warehouse() + "; generating the sample world (ds=" + last + ")");
       List<String> args = new ArrayList<>(List.of("generate-sample", "--warehouse", req.warehouse(), "--date", last));
       args.addAll(req.extraArgs());
+      args.addAll(req.sparkArgs());
       ActionRun r = launch("generate-sample", args, last, req.logDir().resolve(wf + "-" + last));
       all.add(r);
       if (r.status() == Status.FAILED) {
@@ -76,7 +85,8 @@ public final class NightlyRunner {
       List<Step> plan = req.workflow().plan(params);
       if (req.dryRun()) {
         for (Step s : plan) {
-          out.println("nightly ds=" + ds + " " + s.name() + ": jobs/run " + String.join(" ", withExtra(s, req)));
+          out.println("nightly ds=" + ds + " " + s.name() + ": jobs/run " + String.join(" ",
+              withExtra(s, req).stream().map(a -> a.matches(".*\\s.*") ? "'" + a + "'" : a).toList()));
         }
         continue;
       }
@@ -110,6 +120,7 @@ public final class NightlyRunner {
   private static List<String> withExtra(Step s, Request req) {
     List<String> args = new ArrayList<>(s.args());
     args.addAll(req.extraArgs());
+    args.addAll(req.sparkArgs());
     return args;
   }
 

@@ -32,15 +32,20 @@ public final class BenchSupport {
   public static Path workDir(JobContext c, String bench) {
     Path p = Path.of(c.option("work").orElse("target/bench/" + bench));
     try {
-      if (Files.exists(p)) {
-        try (var s = Files.walk(p)) {
-          s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        }
-      }
+      deleteTree(p);
       Files.createDirectories(p);
       return p.toAbsolutePath();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Deletes a directory and what it holds (symbolic links themselves, not their targets), if it exists. */
+  public static void deleteTree(Path p) throws IOException {
+    if (Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      try (var s = Files.walk(p)) {
+        s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
     }
   }
 
