@@ -226,9 +226,9 @@ public final class QueryEntropy {
             .agg(
                 sum("r").as("r"),
                 sum(when(hasSub, col("r"))).as("n2"),
-                sum(when(hasSub, col("r").multiply(functions.log(2.0, col("r"))))).as("s2c"),
-                sum("a2").as("a2"),
-                sum(col("a2").multiply(functions.log(2.0, col("a2")))).as("s2a"),
+                countSum(when(hasSub, col("r").multiply(functions.log(2.0, col("r"))))).as("s2c"),
+                affinitySum(col("a2")).as("a2"),
+                affinitySum(col("a2").multiply(functions.log(2.0, col("a2")))).as("s2a"),
                 count(when(hasSub, 1)).as("k2"))
             .join(broadcast(cats.tops().select(col(TOP_ID), col("t"))), TOP_ID)
             .withColumn("a1", col("r").divide(col("t")))
@@ -239,9 +239,9 @@ public final class QueryEntropy {
         byTop.groupBy(QUERY)
             .agg(
                 sum("r").as(N1),
-                sum("a1").as(A1),
-                sum(col("r").multiply(functions.log(2.0, col("r")))).as("s1c"),
-                sum(col("a1").multiply(functions.log(2.0, col("a1")))).as("s1a"),
+                affinitySum(col("a1")).as(A1),
+                countSum(col("r").multiply(functions.log(2.0, col("r")))).as("s1c"),
+                affinitySum(col("a1").multiply(functions.log(2.0, col("a1")))).as("s1a"),
                 count(lit(1)).as("k1"),
                 max(key).as("key"),
                 max_by(coalesce(col("n2"), lit(0L)), key).as(N2),
@@ -263,6 +263,21 @@ public final class QueryEntropy {
             entropy(col(N2), col("s2c"), col("k2")).as(COUNT_L2),
             entropy(col(A2), col("s2a"), col("k2")).as(AFFINITY_L2),
             col(N1), col(A1), col(N2), col(A2));
+  }
+
+  /**
+   * Sums of doubles in decimal arithmetic, which is exact and so independent of the order Spark
+   * adds partial sums in: the same input gives the same bits on any cluster and partitioning
+   * (double sums differed in the last bits between local mode and a standalone cluster).
+   * Count terms r·log2(r) need integer digits; affinities (≤ 1 each) and their a·log2(a) need
+   * fraction digits.
+   */
+  private static Column countSum(Column c) {
+    return sum(c.cast("decimal(38,16)")).cast(DataTypes.DoubleType);
+  }
+
+  private static Column affinitySum(Column c) {
+    return sum(c.cast("decimal(38,30)")).cast(DataTypes.DoubleType);
   }
 
   /**

@@ -1,28 +1,40 @@
 package dev.nightjar.publish;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.nightjar.budget.BudgetFeaturesJob;
 import dev.nightjar.budget.TrainBudgetJob;
+import dev.nightjar.category.CategoryText;
+import dev.nightjar.category.KeslerModel;
+import dev.nightjar.category.TrainCategoryJob;
 import dev.nightjar.common.ExitCodes;
+import dev.nightjar.common.JobResult;
+import dev.nightjar.common.Settings;
 import dev.nightjar.sample.GenerateSampleJob;
 import dev.nightjar.search.EntropyJob;
-import dev.nightjar.category.TrainCategoryJob;
-import dev.nightjar.common.JobResult;
 import dev.nightjar.search.EntropyLookup;
+import dev.nightjar.serving.ServingService;
 import dev.nightjar.testing.Jobs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -240,5 +252,58 @@ class PublishJobTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     Jobs.runApi(new ModelsJob(new PrintStream(out, true, StandardCharsets.UTF_8)), wh, D1, Map.of(), options);
     return out.toString(StandardCharsets.UTF_8);
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper SERVE_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+  /** What `jobs/run publish` writes is what `jobs/serve` serves: the registry contract end to end. */
+  @Test
+  void theServiceServesWhatPublishWrote(@TempDir Path dir) throws Exception {
+    LocalDate ds = D1;
+    Path wh = warehouse(dir);
+    JobResult r = Jobs.runApi(new PublishJob(), wh, ds, LENIENT, Map.of());
+    assertEquals("v1:published", r.metrics().get("category"), r.toString());
+    assertEquals("v1:published", r.metrics().get("broad_query"), r.toString());
+
+    Map<String, String> sets = new LinkedHashMap<>();
+    sets.put("serving.port", "0");
+    sets.put("serving.host", "127.0.0.1");
+    var config = Settings.load(new java.io.File("/nonexistent"), null, sets);
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    try (ServingService s = ServingService.start(ServingService.Options.from(config), wh, Optional.empty())) {
+      String base = "http://127.0.0.1:" + s.port();
+      JsonNode health = SERVE_JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(base + "/healthz")).build(),
+          HttpResponse.BodyHandlers.ofString()).body());
+      assertEquals(1, health.at("/models/category/version").asLong(), health.toString());
+      assertEquals(1, health.at("/models/broad_query/version").asLong(), health.toString());
+
+      // The published SavedModel answers as the published Spark model with predict-category's confidence stop.
+      KeslerModel spark = KeslerModel.load(wh.resolve("models/category/1/spark").toString())
+          .setMinConfidence(Settings.doubleIn(config, "category.predict.min-confidence", 0, 1));
+      for (String title : List.of("blue cotton shirt", "steel kitchen knife", "running shoes for men", "gift pen")) {
+        Map<String, Object> product = Map.of("title", title, "description", "a " + title + " of good quality");
+        HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/categorize"))
+            .POST(HttpRequest.BodyPublishers.ofString(SERVE_JSON.writeValueAsString(product))).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, res.statusCode(), res.body());
+        JsonNode got = SERVE_JSON.readTree(res.body());
+        KeslerModel.Prediction want = spark.predict(CategoryText.terms(
+            Arrays.asList(title, "a " + title + " of good quality", null, null, null, null), 1000, 102400));
+        assertEquals(want.path(), got.get("category_path").asText(), title);
+        double[] scores = new double[got.get("levels").size()];
+        for (int i = 0; i < scores.length; i++) {
+          scores[i] = got.get("levels").get(i).get("score").asDouble();
+        }
+        assertArrayEquals(want.levelScores(), scores, 1e-6, title);
+        assertEquals(1, got.get("model_version").asLong());
+      }
+      EntropyLookup.Entry broad = EntropyLookup.load(wh.resolve("models/broad_query/1")).entries().stream()
+          .filter(EntropyLookup.Entry::broad).findFirst().orElseThrow();
+      JsonNode got = SERVE_JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(base + "/v1/broad-query?q="
+          + java.net.URLEncoder.encode(broad.query(), java.nio.charset.StandardCharsets.UTF_8))).build(),
+          HttpResponse.BodyHandlers.ofString()).body());
+      assertEquals(broad.broadLevel(), got.get("broad_level").asInt(), got.toString());
+      assertEquals(broad.show().get(0).name(), got.get("show").get(0).get("name").asText());
+    }
   }
 }
