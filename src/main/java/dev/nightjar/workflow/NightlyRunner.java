@@ -72,7 +72,7 @@ public final class NightlyRunner {
       params.put("ds", ds);
       params.put("warehouse", req.warehouse());
       params.put("trainCategory", req.trainCategory() != null ? req.trainCategory()
-          : String.valueOf(!RunState.exists(req.warehouse(), "trained/category")));
+          : String.valueOf(!RunState.hasModel(req.warehouse(), "trained/category")));
       List<Step> plan = req.workflow().plan(params);
       if (req.dryRun()) {
         for (Step s : plan) {
