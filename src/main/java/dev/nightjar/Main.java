@@ -109,7 +109,8 @@ public final class Main {
   }
 
   private static void printJobHelp(Job job, Config config, PrintStream out) {
-    out.println("Usage: jobs/run " + job.name() + " [options]");
+    out.println("Usage: jobs/run " + job.name()
+        + (job.commands().isEmpty() ? "" : " " + String.join("|", job.commands())) + " [options]");
     out.println(job.description());
     out.println();
     out.println("Options:");

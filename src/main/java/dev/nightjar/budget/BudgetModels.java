@@ -43,12 +43,12 @@ import org.apache.spark.sql.Row;
  *       main category, so shops without history still get a cost.
  * </ul>
  */
-final class BudgetModels {
+public final class BudgetModels {
   static final String MODEL = "budget";
   static final String STAGING = "models_staging";
-  static final String RANGE = "range";
-  static final String CHANCE = "chance";
-  static final String CPV = "cpv";
+  public static final String RANGE = "range";
+  public static final String CHANCE = "chance";
+  public static final String CPV = "cpv";
 
   static final String[] RANGE_FEATURES = {"ln_ad_spend", "ln_visitors", "ln_sales", "ln_age", "hist_w", "hist_budget"};
   static final String[] CHANCE_FEATURES = {
@@ -58,16 +58,16 @@ final class BudgetModels {
 
   /** Output columns. */
   static final String RANGE_PRED = "range_ln_pred";
-  static final String BUDGET_LOW = "budget_low";
-  static final String BUDGET_HIGH = "budget_high";
+  public static final String BUDGET_LOW = "budget_low";
+  public static final String BUDGET_HIGH = "budget_high";
   static final String CHANCE_RAW = "chance_raw";
   static final String CHANCE_PROB = "chance_probability";
-  static final String CPV_PRED = "cpv_ln_pred";
+  public static final String CPV_PRED = "cpv_ln_pred";
 
   private BudgetModels() {}
 
   /** The directory of one run date's models. */
-  static String dir(Warehouse w, LocalDate ds) {
+  public static String dir(Warehouse w, LocalDate ds) {
     return w.root() + "/" + relativeDir(ds);
   }
 
@@ -84,7 +84,7 @@ final class BudgetModels {
    * Adds the model inputs to rows of {@value BudgetFeaturesJob#OUTPUT}; {@code ln_budget} comes
    * from column {@code budget}, so candidate budgets are scored by setting that column.
    */
-  static Dataset<Row> withInputs(Dataset<Row> f) {
+  public static Dataset<Row> withInputs(Dataset<Row> f) {
     Column w = col("past_campaigns").divide(col("past_campaigns").plus(2));
     Column cpvW = when(col("past_cpv_ln_mean").isNotNull(), w).otherwise(0.0);
     // Per-day rates, so a window that holds fewer than 30 days (a young shop) reads the same.
@@ -146,7 +146,7 @@ final class BudgetModels {
   }
 
   /** The chance of sales (probability of class 1) of a transformed frame. */
-  static Column chance() {
+  public static Column chance() {
     return org.apache.spark.ml.functions.vector_to_array(col(CHANCE_PROB), "float64").getItem(1);
   }
 
@@ -158,7 +158,7 @@ final class BudgetModels {
     }
   }
 
-  static PipelineModel load(String dir, String name) {
+  public static PipelineModel load(String dir, String name) {
     try {
       return PipelineModel.load(dir + "/" + name);
     } catch (RuntimeException e) {

@@ -3,6 +3,7 @@ package dev.nightjar.budget;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
+import dev.nightjar.publish.BlessingGate;
 import dev.nightjar.tables.Warehouse;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -22,8 +23,8 @@ import org.apache.spark.sql.types.StructType;
  * by {@code ds} and {@code model}, and a run replaces its own (model, ds) rows, so rerunning a date
  * never duplicates history.
  */
-final class ModelMetrics {
-  static final String TABLE = "model_metrics";
+public final class ModelMetrics {
+  public static final String TABLE = "model_metrics";
 
   static final StructType SCHEMA = new StructType()
       .add("metric", DataTypes.StringType, false)
@@ -55,7 +56,7 @@ final class ModelMetrics {
   }
 
   /** Writes one run: every metric (gated or not) with the verdict. */
-  static long write(Warehouse w, String model, LocalDate ds, Map<String, Double> gated,
+  public static long write(Warehouse w, String model, LocalDate ds, Map<String, Double> gated,
       Map<String, Double> informative, BlessingGate.Verdict verdict, String version, String path) {
     List<Row> rows = new ArrayList<>();
     gated.forEach((k, v) -> rows.add(RowFactory.create(k, v, true, verdict.blessed(),
@@ -67,6 +68,40 @@ final class ModelMetrics {
     partition.put(Warehouse.DS, ds.toString());
     partition.put("model", model);
     return w.replace(TABLE, df, partition);
+  }
+
+  /** One training run as {@value #TABLE} recorded it: its verdict, metrics and model directory. */
+  public record Run(String ds, String version, String path, boolean blessed, List<String> reasons,
+      Map<String, Double> metrics) {
+    public Run {
+      reasons = List.copyOf(reasons);
+      metrics = Map.copyOf(metrics);
+    }
+  }
+
+  /** The latest run of {@code model} at or before {@code ds}, blessed or not. */
+  public static Optional<Run> latestRun(Warehouse w, String model, LocalDate ds) {
+    if (!w.exists(TABLE)) {
+      return Optional.empty();
+    }
+    List<Row> rows = w.read(TABLE)
+        .where(col("model").equalTo(model).and(col(Warehouse.DS).leq(ds.toString())))
+        .select(Warehouse.DS, "model_version", "model_path", "blessed", "reasons", "metric", "value")
+        .collectAsList();
+    String latest = rows.stream().map(r -> r.getString(0)).max(String::compareTo).orElse(null);
+    if (latest == null) {
+      return Optional.empty();
+    }
+    Map<String, Double> metrics = new TreeMap<>();
+    Row first = null;
+    for (Row r : rows) {
+      if (r.getString(0).equals(latest)) {
+        first = first == null ? r : first;
+        metrics.put(r.getString(5), r.isNullAt(6) ? Double.NaN : r.getDouble(6));
+      }
+    }
+    return Optional.of(new Run(latest, first.getString(1), first.getString(2), first.getBoolean(3),
+        first.getList(4), metrics));
   }
 
   /** The latest run of {@code model} at or before {@code ds} that was blessed: its ds and version. */

@@ -20,6 +20,7 @@ import dev.nightjar.common.JobContext;
 import dev.nightjar.common.JobFailedException;
 import dev.nightjar.common.JobResult;
 import dev.nightjar.common.Settings;
+import dev.nightjar.publish.BlessingGate;
 import dev.nightjar.tables.Warehouse;
 import java.time.LocalDate;
 import java.util.LinkedHashMap;

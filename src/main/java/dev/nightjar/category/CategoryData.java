@@ -16,19 +16,19 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
 
 /** What the category jobs share: text settings, taxonomy resolution, model locations. */
-final class CategoryData {
+public final class CategoryData {
   static final String DESCRIPTION_CHARS = "category.description-chars";
   static final String MAX_FIELD_CHARS = "category.max-field-chars";
   static final String MAX_QUARANTINE_SHARE = "category.max-quarantine-share";
   static final String TAXONOMY = "category.taxonomy";
   /** Where train-category saves models: WAREHOUSE/trained/category/ds=DATE. */
-  static final String TRAINED_DIR = "trained/category";
+  public static final String TRAINED_DIR = "trained/category";
 
   private CategoryData() {}
 
   /** The text settings both jobs read the same way. */
-  record Text(int descriptionChars, int maxFieldChars, double maxQuarantineShare) {
-    static Text from(Config c) {
+  public record Text(int descriptionChars, int maxFieldChars, double maxQuarantineShare) {
+    public static Text from(Config c) {
       return new Text(
           Settings.intIn(c, DESCRIPTION_CHARS, 0, Integer.MAX_VALUE),
           Settings.intIn(c, MAX_FIELD_CHARS, 1, Integer.MAX_VALUE),
@@ -36,7 +36,7 @@ final class CategoryData {
     }
   }
 
-  static Dataset<Row> tokenize(Dataset<Row> products, String inputName, Text t) {
+  public static Dataset<Row> tokenize(Dataset<Row> products, String inputName, Text t) {
     return CategoryText.tokenize(products, inputName, t.descriptionChars(), t.maxFieldChars());
   }
 
@@ -73,7 +73,7 @@ final class CategoryData {
         + ": expected a taxonomy file, a warehouse table, or \"\" to derive it from the labels");
   }
 
-  static Dataset<Row> read(Warehouse w, String spec) {
+  public static Dataset<Row> read(Warehouse w, String spec) {
     return Inputs.read(w, spec);
   }
 }

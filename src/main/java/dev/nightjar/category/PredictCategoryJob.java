@@ -35,7 +35,7 @@ public final class PredictCategoryJob implements Job {
   public static final String OUTPUT = "category_predictions";
   static final String PRODUCTS = "category.predict.products";
   static final String MODEL = "category.predict.model";
-  static final String MIN_CONFIDENCE = "category.predict.min-confidence";
+  public static final String MIN_CONFIDENCE = "category.predict.min-confidence";
 
   record Options(String products, String model, double minConfidence, CategoryData.Text text) {
     static Options from(Config c) {
@@ -109,7 +109,7 @@ public final class PredictCategoryJob implements Job {
   }
 
   /** The newest model under WAREHOUSE/trained/category trained on or before {@code ds}. */
-  static String latestModel(Warehouse w, String ds) {
+  public static String latestModel(Warehouse w, String ds) {
     Path dir = new Path(w.tablePath(CategoryData.TRAINED_DIR));
     try {
       FileSystem fs = dir.getFileSystem(w.spark().sparkContext().hadoopConfiguration());

@@ -30,6 +30,9 @@ public final class CommandLine {
           OptionSpec.value("set", "KEY=VALUE", "set a configuration key (repeatable)", "none"),
           OptionSpec.flag("help", "print this job's options and exit"));
 
+  /** The option holding the sub-command of a job that has them ({@link Job#commands()}). */
+  public static final String COMMAND = "command";
+
   private final LocalDate date;
   private final boolean dateGiven;
   private final File confFile;
@@ -63,6 +66,15 @@ public final class CommandLine {
     Set<String> flags = new LinkedHashSet<>();
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
+      if (i == 0 && !job.commands().isEmpty() && !arg.startsWith("--")) {
+        // Jobs with sub-commands (jobs/run models list) take the command first.
+        if (!job.commands().contains(arg)) {
+          throw new UsageException("Unknown command '" + arg + "' for job " + job.name() + ": expected one of "
+              + String.join(", ", job.commands()) + helpHint(job));
+        }
+        options.put(COMMAND, arg);
+        continue;
+      }
       if (!arg.startsWith("--") || arg.length() == 2) {
         throw new UsageException(
             "Unexpected argument '" + arg + "' for job " + job.name() + helpHint(job));

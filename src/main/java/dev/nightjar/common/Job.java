@@ -21,6 +21,14 @@ public interface Job {
   }
 
   /**
+   * Sub-commands, for jobs used as {@code jobs/run JOB COMMAND [options]}; the chosen one is {@code
+   * context.option(CommandLine.COMMAND)}. Empty for ordinary jobs.
+   */
+  default List<String> commands() {
+    return List.of();
+  }
+
+  /**
    * Checks the configuration this job uses, before any data is read. Throw {@link
    * UsageException} naming the key on a bad value.
    */

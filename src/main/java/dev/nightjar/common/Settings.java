@@ -196,6 +196,15 @@ public final class Settings {
     }
   }
 
+  /** A list of strings ({@code --set key=[a,b]}). */
+  public static java.util.List<String> stringList(Config c, String key) {
+    try {
+      return c.getStringList(key);
+    } catch (ConfigException.WrongType e) {
+      throw bad(key, c.getValue(key).unwrapped(), "a list of strings, e.g. [a, b]");
+    }
+  }
+
   /** A string that must be one of {@code allowed}. */
   public static String oneOf(Config c, String key, String... allowed) {
     String v = string(c, key);

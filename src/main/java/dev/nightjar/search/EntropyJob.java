@@ -489,12 +489,21 @@ public final class EntropyJob implements Job {
     LOG.info("{}", sb);
   }
 
+  /** The directory holding one {@code ds=DATE} export per run ({@code entropy.export.path} or the default). */
+  public static String exportRoot(Warehouse w, Config c) {
+    return exportRoot(w, Settings.string(c, EXPORT_PATH));
+  }
+
+  private static String exportRoot(Warehouse w, String configured) {
+    return configured.isEmpty() ? w.root() + "/exports/" + OUTPUT : configured;
+  }
+
   /**
    * Writes the {@link EntropyLookup} export of one run date: to a fresh directory beside it, then
    * swapped in, so a reader never sees half a file set.
    */
   static String writeExport(Warehouse w, Options o, LocalDate ds, Dataset<Row> table) {
-    String root = o.exportPath().isEmpty() ? w.root() + "/exports/" + OUTPUT : o.exportPath();
+    String root = exportRoot(w, o.exportPath());
     Path target = new Path(root, "ds=" + ds);
     Path tmp = new Path(root, ".ds=" + ds + ".tmp-" + UUID.randomUUID());
     Dataset<String> lines =

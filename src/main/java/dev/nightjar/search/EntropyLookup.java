@@ -105,6 +105,11 @@ public final class EntropyLookup {
     return q == null ? Optional.empty() : Optional.ofNullable(entries.get(q));
   }
 
+  /** Every entry (unmodifiable). */
+  public java.util.Collection<Entry> entries() {
+    return entries.values();
+  }
+
   public int size() {
     return entries.size();
   }

@@ -191,6 +191,16 @@ public final class NightlyRunner {
       }
     }
     for (ActionRun r : runs) {
+      if (r.name().equals("publish") && r.status() != Status.FAILED) {
+        // publish reports each model as vN:published, vN:unchanged, not_blessed or absent.
+        r.metrics().forEach((k, v) -> {
+          if (!k.equals("not_blessed")) {
+            out.println("  registry " + k + ": " + v);
+          }
+        });
+      }
+    }
+    for (ActionRun r : runs) {
       double queries = number(r.metrics().get("queries"));
       r.metrics().forEach((k, v) -> {
         if (k.startsWith("broad_l") && queries > 0) {

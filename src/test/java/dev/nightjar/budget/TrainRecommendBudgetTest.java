@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.nightjar.common.ExitCodes;
 import dev.nightjar.common.JobFailedException;
 import dev.nightjar.common.JobResult;
+import dev.nightjar.publish.BlessingGate;
 import dev.nightjar.sample.GenerateSampleJob;
 import dev.nightjar.tables.Warehouse;
 import dev.nightjar.testing.Jobs;

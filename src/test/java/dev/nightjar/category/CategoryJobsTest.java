@@ -22,11 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class CategoryJobsTest {
+public class CategoryJobsTest {
   private static final LocalDate DS = LocalDate.of(2026, 11, 20);
 
   /** Four categories with words of their own; a mislabelled product; an unknown category; no id. */
-  private static Path labelled(Path dir) throws Exception {
+  public static Path labelled(Path dir) throws Exception {
     List<String> lines = new ArrayList<>();
     String[][] cats = {{"Office > Pens", "pen ink"}, {"Office > Rulers", "ruler inch"},
         {"Home > Mugs", "mug coffee"}, {"Home", "decor"}};
@@ -48,7 +48,7 @@ class CategoryJobsTest {
     return f;
   }
 
-  private static Map<String, String> sets(Path dir, Path labelled) {
+  public static Map<String, String> sets(Path dir, Path labelled) {
     return Map.of("category.labelled", labelled.toString(),
         "category.corrections", dir.resolve("corrections.csv").toString(),
         "category.taxonomy", dir.resolve("taxonomy.txt").toString(),

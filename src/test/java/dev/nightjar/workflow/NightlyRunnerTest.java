@@ -70,12 +70,12 @@ class NightlyRunnerTest {
     p.putAll(params("false"));
     List<WorkflowDefinition.Step> plan = wf.plan(p);
     assertEquals(List.of("featurize", "predict-category", "entropy", "budget-features", "train-budget",
-        "recommend-budget"), names(plan));
+        "recommend-budget", "publish"), names(plan));
     assertEquals(List.of("featurize", "--warehouse", "/wh", "--date", "2026-11-20"), plan.get(0).args());
     p.put("trainCategory", "true");
     plan = wf.plan(p);
     assertEquals(List.of("featurize", "train-category", "predict-category", "entropy", "budget-features",
-        "train-budget", "recommend-budget"), names(plan));
+        "train-budget", "recommend-budget", "publish"), names(plan));
     assertEquals(List.of("train-category", "--warehouse", "/wh", "--date", "2026-11-20", "--taxonomy", "taxonomy"),
         plan.get(1).args());
   }

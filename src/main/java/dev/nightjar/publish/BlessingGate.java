@@ -1,4 +1,4 @@
-package dev.nightjar.budget;
+package dev.nightjar.publish;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValue;

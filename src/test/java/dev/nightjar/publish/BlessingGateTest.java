@@ -1,4 +1,4 @@
-package dev.nightjar.budget;
+package dev.nightjar.publish;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

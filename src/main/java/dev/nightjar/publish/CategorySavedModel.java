@@ -1,0 +1,241 @@
+package dev.nightjar.publish;
+
+import dev.nightjar.category.KeslerExpansion;
+import dev.nightjar.category.KeslerFeatures;
+import dev.nightjar.category.KeslerModel;
+import dev.nightjar.taxonomy.Taxonomy;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
+import org.tensorflow.Signature;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Gather;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.op.strings.Join;
+import org.tensorflow.types.TBool;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TFloat64;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
+import org.tensorflow.types.TString;
+
+/**
+ * Exports a {@link KeslerModel} as a TensorFlow SavedModel that TF Serving loads unmodified
+ * (standard ops only, weights in {@code variables/}, {@code saved_model.pb} written last).
+ *
+ * <p>Signature {@value org.tensorflow.Signature#DEFAULT_KEY}:
+ *
+ * <ul>
+ *   <li>input {@value #TOKENS}: DT_STRING [batch, max_terms], a product's terms ({@code
+ *       CategoryText} terms, the column {@code tokens} of the batch job) padded with {@code ""};
+ *   <li>outputs {@value #CATEGORY_ID} DT_INT64 [batch], {@value #CATEGORY_PATH} DT_STRING [batch]
+ *       ({@code A > B > C}; empty for the root), {@value #LEVEL_SCORES} DT_FLOAT [batch,
+ *       max_depth] (the chosen node's probability per level, 0 after the last level), {@value
+ *       #DEPTH} DT_INT32 [batch], and {@value #CATEGORY_INDEX} DT_INT32 [batch] (the node's
+ *       index in the model's taxonomy).
+ * </ul>
+ *
+ * <p>The graph computes exactly what {@link KeslerModel#predict(List, double)} computes:
+ *
+ * <ul>
+ *   <li>the distinct non-empty terms (a term equal to an earlier one in its row is dropped, so
+ *       is the padding {@code ""}), value {@link KeslerFeatures#valueOf} of their count;
+ *   <li>per level, the current node's children (a constant [nodes, max_children] table with a
+ *       mask) are scored: {@code StringJoin(classId + "|", term)}, {@code StringToHashBucketFast}
+ *       (FarmHash Fingerprint64 mod numFeatures, the same as {@link KeslerFeatures#index}), the
+ *       weights gathered, summed in double, times the value, plus the class bias feature;
+ *   <li>the best child (first of equal scores, as in Java), its probability {@code
+ *       1/(1+exp(-z))}; below the root the walk stops when that probability is below the
+ *       model's minimum confidence or the current node's stop class scores higher; a leaf stops
+ *       it. The loop is unrolled over the taxonomy's depth.
+ * </ul>
+ *
+ * The minimum confidence is the model's {@link KeslerModel#getMinConfidence()} at export time,
+ * baked into the graph (not an input), so set it on the model before exporting.
+ */
+public final class CategorySavedModel {
+  public static final String TOKENS = "tokens";
+  public static final String CATEGORY_ID = "category_id";
+  public static final String CATEGORY_PATH = "category_path";
+  public static final String LEVEL_SCORES = "level_scores";
+  public static final String DEPTH = "depth";
+  public static final String CATEGORY_INDEX = "category_index";
+
+  /** Values of {@link KeslerFeatures#valueOf} for counts below this come from a table (bit-exact). */
+  static final int VALUE_TABLE = 4096;
+
+  private CategorySavedModel() {}
+
+  /** Writes the SavedModel into {@code localDir} (created; must not hold a SavedModel yet). */
+  public static void export(KeslerModel model, Path localDir) throws IOException {
+    Taxonomy tax = model.taxonomy();
+    if (tax.maxDepth() < 1) {
+      throw new IllegalArgumentException("Cannot export a category model whose taxonomy has no categories");
+    }
+    if (Files.exists(localDir.resolve("saved_model.pb"))) {
+      throw new IOException("Expected no SavedModel in " + localDir + ", found " + localDir.resolve("saved_model.pb"));
+    }
+    Files.createDirectories(localDir);
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      Ops tf = Ops.create(g);
+      float[] w = model.weights();
+      Variable<TFloat32> weights = tf.withName("kesler_weights").variable(Shape.of(w.length), TFloat32.class);
+      Placeholder<TFloat32> weightsIn = tf.withName("kesler_weights_value")
+          .placeholder(TFloat32.class, Placeholder.shape(Shape.of(w.length)));
+      var assign = tf.withName("kesler_weights_assign").assign(weights, weightsIn);
+
+      Placeholder<TString> tokens = tf.withName(TOKENS)
+          .placeholder(TString.class, Placeholder.shape(Shape.of(-1, -1)));
+      Outputs out = build(tf, tokens, weights, model);
+
+      try (TFloat32 t = TFloat32.tensorOf(Shape.of(w.length), DataBuffers.of(w, true, false))) {
+        s.runner().feed(weightsIn, t).addTarget(assign).run();
+      }
+      Signature sig = Signature.builder(Signature.DEFAULT_KEY)
+          .methodName("tensorflow/serving/predict")
+          .input(TOKENS, tokens)
+          .output(CATEGORY_ID, out.id)
+          .output(CATEGORY_PATH, out.path)
+          .output(LEVEL_SCORES, out.levelScores)
+          .output(DEPTH, out.depth)
+          .output(CATEGORY_INDEX, out.index)
+          .build();
+      SavedModelBundle.exporter(localDir.toString()).withSession(s).withSignature(sig).export();
+    }
+  }
+
+  private record Outputs(Operand<TInt64> id, Operand<TString> path, Operand<TFloat32> levelScores,
+      Operand<TInt32> depth, Operand<TInt32> index) {}
+
+  private static Outputs build(Ops tf, Operand<TString> tokens, Operand<TFloat32> weights, KeslerModel model) {
+    Taxonomy tax = model.taxonomy();
+    int n = tax.nodes().size();
+    int k = 1;
+    for (Taxonomy.Node node : tax.nodes()) {
+      k = Math.max(k, tax.children(node.index()).length);
+    }
+    // Constant tables by taxonomy index: children (padded with 0) and their mask as an additive
+    // penalty (0 or -inf), class and stop-class prefixes, ids and paths.
+    int[][] children = new int[n][k];
+    double[][] penalty = new double[n][k];
+    String[] prefix = new String[n];
+    String[] stopPrefix = new String[n];
+    long[] ids = new long[n];
+    String[] paths = new String[n];
+    for (Taxonomy.Node node : tax.nodes()) {
+      int i = node.index();
+      int[] c = tax.children(i);
+      for (int j = 0; j < k; j++) {
+        children[i][j] = j < c.length ? c[j] : 0;
+        penalty[i][j] = j < c.length ? 0.0 : Double.NEGATIVE_INFINITY;
+      }
+      prefix[i] = KeslerFeatures.prefix(node.id());
+      stopPrefix[i] = KeslerFeatures.stopPrefix(node.id());
+      ids[i] = node.id();
+      paths[i] = node.path();
+      if (KeslerExpansion.stop(tax, i) != n + i) {
+        throw new IllegalStateException("Stop classes are expected at index nodes + i");
+      }
+    }
+    Operand<TInt32> childTable = tf.constant(children);
+    Operand<TFloat64> penaltyTable = tf.constant(penalty);
+    Operand<TString> prefixTable = tf.constant(StandardCharsets.UTF_8, prefix);
+    Operand<TString> stopTable = tf.constant(StandardCharsets.UTF_8, stopPrefix);
+    Operand<TInt64> idTable = tf.constant(ids);
+    Operand<TString> pathTable = tf.constant(StandardCharsets.UTF_8, paths);
+    long numFeatures = model.numFeatures();
+    Operand<TString> bias = tf.constant(KeslerFeatures.BIAS);
+
+    // Distinct non-empty terms: keep position j when no earlier position holds the same string.
+    Operand<TInt32> zero = tf.constant(0);
+    Operand<TInt32> one = tf.constant(1);
+    Operand<TInt32> two = tf.constant(2);
+    Operand<TBool> same = tf.math.equal(tf.expandDims(tokens, two), tf.expandDims(tokens, one));
+    Operand<TFloat32> lower = tf.linalg.bandPart(tf.dtypes.cast(same, TFloat32.class), tf.constant(-1), zero);
+    Operand<TBool> first = tf.math.equal(tf.sum(lower, two), tf.constant(1f));
+    Operand<TBool> keep = tf.math.logicalAnd(first, tf.math.notEqual(tokens, tf.constant("")));
+    Operand<TFloat64> keepD = tf.dtypes.cast(keep, TFloat64.class);
+    Operand<TInt32> count = tf.sum(tf.dtypes.cast(keep, TInt32.class), one);
+    Operand<TFloat64> value = tf.dtypes.cast(valueOf(tf, count), TFloat64.class);
+
+    Operand<TInt32> shape = tf.shape(tokens);
+    Operand<TInt32> batch = tf.gather(shape, zero, zero);
+    Operand<TInt32> width = tf.gather(shape, one, zero);
+
+    Operand<TInt32> cur = tf.fill(tf.stack(List.of(batch)), zero);
+    Operand<TBool> active = tf.fill(tf.stack(List.of(batch)), tf.constant(true));
+    Operand<TInt32> depth = tf.fill(tf.stack(List.of(batch)), zero);
+    Operand<TFloat64> minConf = tf.constant(model.getMinConfidence());
+    List<Operand<TFloat32>> levels = new ArrayList<>();
+    for (int level = 0; level < tax.maxDepth(); level++) {
+      Ops l = tf.withSubScope("level" + level);
+      Operand<TInt32> cand = l.gather(childTable, cur, zero); // [B, K]
+      Operand<TFloat64> pen = l.gather(penaltyTable, cur, zero);
+      Operand<TString> candPrefix = l.gather(prefixTable, cand, zero);
+      // [B, K, T] strings classId|term: StringJoin does not broadcast, so tile both sides.
+      Operand<TString> p3 = l.tile(l.expandDims(candPrefix, two), l.stack(List.of(one, one, width)));
+      Operand<TString> t3 = l.tile(l.expandDims(tokens, one), l.stack(List.of(one, l.constant(k), one)));
+      Operand<TFloat64> termSum = l.sum(l.math.mul(weightsOf(l, weights, l.strings.join(List.of(p3, t3)), numFeatures),
+          l.expandDims(keepD, one)), two);
+      Operand<TFloat64> z = l.math.add(
+          l.math.add(l.math.mul(termSum, l.expandDims(value, one)),
+              weightsOf(l, weights, l.strings.join(List.of(candPrefix, bias)), numFeatures)),
+          pen);
+      Operand<TInt64> slot = l.math.argMax(z, one);
+      Operand<TInt32> best = l.gather(cand, slot, one, Gather.batchDims(1L));
+      Operand<TFloat64> bestZ = l.max(z, one);
+      Operand<TBool> hasChildren = l.math.greater(bestZ, l.constant(Double.NEGATIVE_INFINITY));
+      Operand<TFloat64> p = l.math.div(l.constant(1.0), l.math.add(l.constant(1.0), l.math.exp(l.math.neg(bestZ))));
+
+      Operand<TString> curStop = l.gather(stopTable, cur, zero); // [B]
+      Operand<TString> s2 = l.tile(l.expandDims(curStop, one), l.stack(List.of(one, width)));
+      Operand<TFloat64> stopSum = l.sum(l.math.mul(weightsOf(l, weights, l.strings.join(List.of(s2, tokens)), numFeatures), keepD), one);
+      Operand<TFloat64> stopZ = l.math.add(l.math.mul(stopSum, value),
+          weightsOf(l, weights, l.strings.join(List.of(curStop, bias)), numFeatures));
+      Operand<TBool> stop = l.math.logicalAnd(l.math.notEqual(cur, zero),
+          l.math.logicalOr(l.math.less(p, minConf), l.math.greater(stopZ, bestZ)));
+      Operand<TBool> descend = l.math.logicalAnd(l.math.logicalAnd(active, hasChildren), l.math.logicalNot(stop));
+
+      cur = l.select(descend, best, cur);
+      levels.add(l.select(descend, l.dtypes.cast(p, TFloat32.class), l.zerosLike(l.dtypes.cast(p, TFloat32.class))));
+      depth = l.math.add(depth, l.dtypes.cast(descend, TInt32.class));
+      active = descend;
+    }
+    Operand<TInt64> id = tf.withName(CATEGORY_ID).gather(idTable, cur, zero);
+    Operand<TString> path = tf.withName(CATEGORY_PATH).gather(pathTable, cur, zero);
+    Operand<TFloat32> scores = tf.withName(LEVEL_SCORES).stack(levels, org.tensorflow.op.core.Stack.axis(1L));
+    return new Outputs(id, path, scores, tf.withName(DEPTH).identity(depth), tf.withName(CATEGORY_INDEX).identity(cur));
+  }
+
+  /** The weights of hashed strings, as doubles (Java sums float weights in double). */
+  private static Operand<TFloat64> weightsOf(Ops tf, Operand<TFloat32> weights, Operand<TString> keys, long numFeatures) {
+    Operand<TInt64> idx = tf.strings.toHashBucketFast(keys, numFeatures);
+    return tf.dtypes.cast(tf.gather(weights, idx, tf.constant(0)), TFloat64.class);
+  }
+
+  /**
+   * {@link KeslerFeatures#valueOf} in the graph: a table of the Java values for counts below
+   * {@link #VALUE_TABLE} (bit-exact), {@code (float) pow(n, -0.25)} in double above.
+   */
+  private static Operand<TFloat32> valueOf(Ops tf, Operand<TInt32> count) {
+    float[] table = new float[VALUE_TABLE];
+    for (int i = 0; i < table.length; i++) {
+      table[i] = KeslerFeatures.valueOf(i);
+    }
+    Operand<TFloat32> fromTable = tf.gather(tf.constant(table), tf.math.minimum(count, tf.constant(VALUE_TABLE - 1)), tf.constant(0));
+    Operand<TFloat32> fromPow = tf.dtypes.cast(
+        tf.math.pow(tf.dtypes.cast(count, TFloat64.class), tf.constant(-0.25)),
+        TFloat32.class);
+    return tf.select(tf.math.less(count, tf.constant(VALUE_TABLE)), fromTable, fromPow);
+  }
+}
