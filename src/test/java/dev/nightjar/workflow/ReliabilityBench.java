@@ -58,12 +58,14 @@ public final class ReliabilityBench implements Job {
           o.problems().isEmpty() ? "" : "\n  " + String.join("\n  ", o.problems()));
     }
     double killSeconds = BenchSupport.seconds(t0);
+    List<String> rerun = h.rerunUnchanged();
+    rerun.forEach(f -> System.out.println("reliability: rerun " + f));
     BadInputCorpus.Summary bad = context.flag("skip-bad-inputs") ? new BadInputCorpus.Summary(0, 0, 0, List.of())
         : BadInputCorpus.runAll(work.resolve("bad-inputs"));
     bad.failures().forEach(f -> System.out.println("reliability: bad input " + f));
     System.out.printf(Locale.ROOT, "BENCH reliability kills=%d killed=%d consistent=%d recovered=%d equal_after_rerun=%d "
-        + "bad_input_cases=%d handled=%d rows_lost=%d kill_seconds=%.0f%n", schedule.size(), killed, consistent,
-        recovered, equal, bad.cases(), bad.handled(), bad.rowsLost(), killSeconds);
+        + "rerun_identical=%s bad_input_cases=%d handled=%d rows_lost=%d kill_seconds=%.0f%n", schedule.size(), killed,
+        consistent, recovered, equal, rerun.isEmpty() ? "yes" : "no", bad.cases(), bad.handled(), bad.rowsLost(), killSeconds);
     return JobResult.builder(name()).metric("kills", schedule.size()).metric("recovered", recovered)
         .metric("equal_after_rerun", equal).build();
   }
