@@ -62,15 +62,18 @@ public final class WarehouseLock implements AutoCloseable {
       create(fs, file, token);
       return new WarehouseLock(fs, file, token);
     } catch (FileAlreadyExistsException e) {
-      throw new JobFailedException("Warehouse " + warehouse + " is locked by another run: " + describe(fs, file)
-          + " (lock file " + file + "). Wait for it to finish; if that process is dead, rerun with --break-lock");
+      throw locked(warehouse, fs, file);
     } catch (IOException e) {
       if (exists(fs, file)) { // some FileSystems report the existing file as a plain IOException
-        throw new JobFailedException("Warehouse " + warehouse + " is locked by another run: " + describe(fs, file)
-            + " (lock file " + file + "). Wait for it to finish; if that process is dead, rerun with --break-lock");
+        throw locked(warehouse, fs, file);
       }
       throw new JobFailedException("Cannot create the lock " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  private static JobFailedException locked(String warehouse, FileSystem fs, Path file) {
+    return new JobFailedException("Warehouse " + warehouse + " is locked by another run: " + describe(fs, file)
+        + " (lock file " + file + "). Wait for it to finish; if that process is dead, rerun with --break-lock");
   }
 
   /**
