@@ -107,20 +107,26 @@ final class KillHarness {
 
   /** Builds the earlier run (the "before" state) and an uninterrupted run (the reference). */
   void prepare() {
+    prepare(false);
+  }
+
+  /** With {@code reuse}, the earlier and the uninterrupted runs already in the work directory are kept. */
+  void prepare(boolean reuse) {
     base = work.resolve("base");
     long t = System.nanoTime();
-    int s = nightly(base, work.resolve("base.log"), false, false, BEFORE_SETS);
+    int s = reuse ? exitOf(work.resolve("base.log")) : nightly(base, work.resolve("base.log"), false, false, BEFORE_SETS);
+    built = built || reuse;
     check(s == 0 || s == 3, "the earlier run failed (exit " + s + "), see " + work.resolve("base.log"));
     before = snapshot(base);
     baseFiles = new TreeMap<>();
     for (String table : before.tables().keySet()) {
-      baseFiles.put(table, files(base.resolve(table)));
+      baseFiles.put(table, rawFiles(base.resolve(table)));
     }
     log.printf(Locale.ROOT, "reliability: earlier run %.0fs, %d tables%n", (System.nanoTime() - t) / 1e9,
         before.tables().size());
-    Path ref = copy(base, work.resolve("reference"));
+    Path ref = reuse ? work.resolve("reference") : copy(base, work.resolve("reference"));
     t = System.nanoTime();
-    s = nightly(ref, work.resolve("reference.log"), false, false, List.of());
+    s = reuse ? exitOf(work.resolve("reference.log")) : nightly(ref, work.resolve("reference.log"), false, false, List.of());
     referenceExit = s;
     check(s == 0 || s == 3, "the uninterrupted run failed (exit " + s + "), see " + work.resolve("reference.log"));
     reference = snapshot(ref);
@@ -271,6 +277,8 @@ final class KillHarness {
       }
       List<String> atKill = new ArrayList<>();
       boolean consistent = consistent(snapshot(wh), problems, atKill);
+      log.println("reliability: kill " + (i + 1) + " at " + m.name() + ": " + (killed ? "killed" : "NOT KILLED") + ", "
+          + (consistent ? "consistent" : "INCONSISTENT") + ", tables new at the kill " + atKill + problems);
       outcomes.add(new Outcome(m.name(), killed, (System.nanoTime() - t0) / 1e9, atKill, consistent, false, false,
           problems));
       lastPid = p.pid();
@@ -310,6 +318,13 @@ final class KillHarness {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  /** The exit status a finished nightly's output shows: 3 when a model was not blessed, else 0 or 1. */
+  private static int exitOf(Path log) {
+    String text = read(log);
+    check(text.contains("nightly summary:"), "no finished run in " + log);
+    return text.contains("FAILED(") ? 1 : text.matches("(?s).*summary: \\d+ actions, \\d+ OK, [1-9]\\d* NOT BLESSED.*") ? 3 : 0;
   }
 
   private static String failedLine(String text) {
@@ -441,6 +456,17 @@ final class KillHarness {
    */
   static Dataset<Row> stable(String table, Dataset<Row> df) {
     return df;
+  }
+
+  /** File names as they are (a new write's files have new random names). */
+  private static Set<String> rawFiles(Path dir) {
+    Set<String> names = new java.util.TreeSet<>();
+    try (Stream<Path> s = Files.walk(dir)) {
+      s.filter(Files::isRegularFile).forEach(f -> names.add(dir.relativize(f).toString()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return names;
   }
 
   private static Set<String> files(Path dir) {

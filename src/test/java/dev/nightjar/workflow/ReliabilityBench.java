@@ -31,6 +31,7 @@ public final class ReliabilityBench implements Job {
     return List.of(
         OptionSpec.value("kills", "N", "how many moments of the schedule to use (spread over it)", "10"),
         OptionSpec.flag("skip-bad-inputs", "only the kill schedule"),
+        OptionSpec.flag("reuse", "keep the earlier and uninterrupted runs of the last bench in --work"),
         OptionSpec.flag("independent", "each kill on a fresh copy of the earlier run, recovered by its own rerun "
             + "(slower); default: the kills chained through --resume runs on one warehouse"),
         OptionSpec.value("work", "DIR", "scratch directory", "target/bench/reliability"));
@@ -38,11 +39,12 @@ public final class ReliabilityBench implements Job {
 
   @Override
   public JobResult run(JobContext context) {
-    Path work = BenchSupport.workDir(context, "reliability");
+    Path work = context.flag("reuse") ? Path.of(context.option("work").orElse("target/bench/reliability")).toAbsolutePath()
+        : BenchSupport.workDir(context, "reliability");
     KillHarness h = new KillHarness(context.spark(), work, System.out);
     List<KillHarness.Moment> schedule = spread(h.moments(), (int) BenchSupport.longOption(context, "kills", 10));
     long t0 = System.nanoTime();
-    h.prepare();
+    h.prepare(context.flag("reuse"));
     int killed = 0;
     int recovered = 0;
     int equal = 0;
