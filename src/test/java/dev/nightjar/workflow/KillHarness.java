@@ -412,10 +412,16 @@ final class KillHarness {
         }
         String name = dir.getFileName().toString();
         try {
-          Dataset<Row> df = spark.read().format("delta").load(dir.toString());
-          List<String> rows = new ArrayList<>(stable(name, df).toJSON().collectAsList());
-          rows.sort(Comparator.naturalOrder());
-          tables.put(name, rows);
+          Dataset<Row> df = stable(name, spark.read().format("delta").load(dir.toString()));
+          String writer = WRITER_COLUMN.get(name);
+          if (writer == null) {
+            tables.put(name, sortedJson(df));
+          } else { // one entry per writing action's partitions: each is replaced in its own transaction
+            for (Row v : df.select(writer).distinct().collectAsList()) {
+              tables.put(name + "[" + writer + "=" + v.get(0) + "]",
+                  sortedJson(df.where(org.apache.spark.sql.functions.col(writer).eqNullSafe(v.get(0)))));
+            }
+          }
         } catch (RuntimeException e) {
           tables.put(name, List.of("UNREADABLE " + e));
         }
@@ -449,6 +455,20 @@ final class KillHarness {
     }
     return new Snapshot(tables, dirs);
   }
+
+  private static List<String> sortedJson(Dataset<Row> df) {
+    List<String> rows = new ArrayList<>(df.toJSON().collectAsList());
+    rows.sort(Comparator.naturalOrder());
+    return rows;
+  }
+
+  /**
+   * Tables written by several actions, each replacing its own partitions (train-category and
+   * predict-category both write category_metrics, every job its quarantine rows): between those
+   * actions the table is legitimately half old, half new, so each writer's part is compared apart.
+   */
+  static final Map<String, String> WRITER_COLUMN = Map.of(
+      "category_metrics", "source", "quarantine", "job", "model_metrics", "model");
 
   /**
    * The columns of a table that depend on the run, not the data (wall-clock seconds); dropped before
