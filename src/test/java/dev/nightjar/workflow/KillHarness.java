@@ -53,6 +53,8 @@ final class KillHarness {
       "trained/category/ds=" + DATE, "models_staging/budget/ds=" + DATE, "exports/query_entropy/ds=" + DATE);
   /** The registry's models: WAREHOUSE/models/NAME/VERSION must be whole or absent, aliases name a whole version. */
   static final List<String> REGISTRY_MODELS = List.of("category", "budget", "broad_query");
+  /** Spark ML names saved pipeline stages by their random uid ({@code 1_logreg_c35617e9abcf}): new on every fit. */
+  private static final String STAGE_UID = "_[0-9a-f]{12}(?=/|$)";
   private static final String UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 
   /** When to kill: polled every few milliseconds against the warehouse and the run's output. */
@@ -495,7 +497,8 @@ final class KillHarness {
       return names;
     }
     try (Stream<Path> s = Files.walk(dir)) {
-      s.filter(Files::isRegularFile).forEach(f -> names.add(dir.relativize(f).toString().replaceAll(UUID, "UUID")));
+      s.filter(Files::isRegularFile).forEach(f -> names.add(
+          dir.relativize(f).toString().replaceAll(UUID, "UUID").replaceAll(STAGE_UID, "_UID")));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
