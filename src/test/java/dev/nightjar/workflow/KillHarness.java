@@ -121,7 +121,8 @@ final class KillHarness {
     check(s == 0 || s == 3, "the earlier run failed (exit " + s + "), see " + work.resolve("base.log"));
     before = snapshot(base);
     baseFiles = new TreeMap<>();
-    for (String table : before.tables().keySet()) {
+    for (String key : before.tables().keySet()) {
+      String table = key.replaceFirst("\\[.*$", ""); // a writer's part of a table: the table's files
       baseFiles.put(table, rawFiles(base.resolve(table)));
     }
     log.printf(Locale.ROOT, "reliability: earlier run %.0fs, %d tables%n", (System.nanoTime() - t) / 1e9,
