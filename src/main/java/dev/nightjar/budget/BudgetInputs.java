@@ -102,9 +102,11 @@ final class BudgetInputs {
   /** Columns shop_id, created (date), country, main_category, raw, reason. */
   static Dataset<Row> classifyShops(Dataset<Row> in, String input, LocalDate ds) {
     requireColumns(in, input, SHOP_COLUMNS);
+    // try_cast everywhere below: under ANSI casts a value of the wrong type ('not a date', "many")
+    // would fail the whole job; as null it is quarantined with its row's reason.
     Dataset<Row> df = in.select(
         col("shop_id").cast("string").as("shop_id"),
-        col("created_at").cast("date").as("created"),
+        col("created_at").try_cast("date").as("created"),
         optionalString(in, "country").as("country"),
         optionalString(in, "main_category").as("main_category"),
         corrupt(in).as("_corrupt"),
@@ -123,12 +125,12 @@ final class BudgetInputs {
     requireColumns(in, input, DAILY_COLUMNS);
     Dataset<Row> df = in.select(
         col("shop_id").cast("string").as("shop_id"),
-        col("date").cast("date").as("day"),
-        col("unique_visitors").cast("double").as("visitors"),
-        col("orders").cast("double").as("orders"),
-        col("sales").cast("double").as("sales"),
-        col("ad_spend").cast("double").as("ad_spend"),
-        col("marketing_sales").cast("double").as("marketing_sales"),
+        col("date").try_cast("date").as("day"),
+        col("unique_visitors").try_cast("double").as("visitors"),
+        col("orders").try_cast("double").as("orders"),
+        col("sales").try_cast("double").as("sales"),
+        col("ad_spend").try_cast("double").as("ad_spend"),
+        col("marketing_sales").try_cast("double").as("marketing_sales"),
         corrupt(in).as("_corrupt"),
         Quarantine.rawJson(in).as(Quarantine.RAW));
     df = withKnownShop(df, goodShopIds);
@@ -150,12 +152,12 @@ final class BudgetInputs {
     Dataset<Row> df = in.select(
         col("campaign_id").cast("string").as("campaign_id"),
         col("shop_id").cast("string").as("shop_id"),
-        col("created_at").cast("date").as("created"),
+        col("created_at").try_cast("date").as("created"),
         col("objective").cast("string").as("objective"),
-        col("budget").cast("double").as("budget"),
-        col("spend").cast("double").as("spend"),
-        col("visitors_acquired").cast("double").as("visitors_acquired"),
-        col("sales_generated").cast("double").as("sales_generated"),
+        col("budget").try_cast("double").as("budget"),
+        col("spend").try_cast("double").as("spend"),
+        col("visitors_acquired").try_cast("double").as("visitors_acquired"),
+        col("sales_generated").try_cast("double").as("sales_generated"),
         corrupt(in).as("_corrupt"),
         Quarantine.rawJson(in).as(Quarantine.RAW));
     df = withKnownShop(df, goodShopIds);

@@ -192,10 +192,18 @@ public final class TrainBudgetJob implements Job {
       }
 
       context.stage("save models");
+      // The three models are written aside and renamed into place together: a run killed while
+      // saving leaves no half-written model directory.
       String dir = BudgetModels.dir(w, ds);
-      BudgetModels.save(range, dir, BudgetModels.RANGE);
-      BudgetModels.save(chance, dir, BudgetModels.CHANCE);
-      BudgetModels.save(cpv, dir, BudgetModels.CPV);
+      String tmp = Warehouse.tmpBeside(dir);
+      BudgetModels.save(range, tmp, BudgetModels.RANGE);
+      BudgetModels.save(chance, tmp, BudgetModels.CHANCE);
+      BudgetModels.save(cpv, tmp, BudgetModels.CPV);
+      try {
+        w.moveIntoPlace(tmp, dir);
+      } catch (java.io.IOException e) {
+        throw new JobFailedException("Cannot save the budget models to " + dir + ": " + e.getMessage(), e);
+      }
       context.stage("write " + ModelMetrics.TABLE);
       long written = ModelMetrics.write(w, BudgetModels.MODEL, ds, gated, info, verdict,
           BudgetModels.version(ds), BudgetModels.relativeDir(ds));

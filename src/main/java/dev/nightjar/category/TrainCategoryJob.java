@@ -23,8 +23,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -235,17 +233,10 @@ public final class TrainCategoryJob implements Job {
   /** Saves into a temporary directory, then renames it into place, so a model is whole or absent. */
   static String save(Warehouse w, KeslerModel model, String ds) {
     String target = w.tablePath(CategoryData.TRAINED_DIR + "/ds=" + ds);
-    String tmp = w.tablePath(CategoryData.TRAINED_DIR + "/_tmp-ds=" + ds + "-" + System.nanoTime());
+    String tmp = Warehouse.tmpBeside(target);
     try {
       model.write().overwrite().save(tmp);
-      Path t = new Path(target);
-      FileSystem fs = t.getFileSystem(w.spark().sparkContext().hadoopConfiguration());
-      if (fs.exists(t)) {
-        fs.delete(t, true);
-      }
-      if (!fs.rename(new Path(tmp), t)) {
-        throw new IOException("rename " + tmp + " to " + target + " failed");
-      }
+      w.moveIntoPlace(tmp, target);
       return target;
     } catch (IOException e) {
       throw new JobFailedException("Cannot save the model to " + target + ": " + e.getMessage(), e);

@@ -385,7 +385,9 @@ public final class EntropyJob implements Job {
     Dataset<Row> log = Inputs.read(w, input);
     requireColumns(log, input, QueryEntropy.QUERY, QueryEntropy.PRODUCT_ID);
     if (has(log, Warehouse.DS)) {
-      log = log.where(col(Warehouse.DS).cast(DataTypes.StringType).equalTo(ds.toString()));
+      Column ofDate = col(Warehouse.DS).cast(DataTypes.StringType).equalTo(ds.toString());
+      // A malformed line has no ds; keep it so that it is quarantined rather than silently dropped.
+      log = log.where(has(log, Inputs.CORRUPT_RECORD) ? ofDate.or(col(Inputs.CORRUPT_RECORD).isNotNull()) : ofDate);
     }
     return log;
   }

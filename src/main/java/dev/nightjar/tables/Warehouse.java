@@ -129,6 +129,30 @@ public final class Warehouse {
     return lastCommitRows(table);
   }
 
+  /**
+   * A fresh temporary directory beside {@code target} (same file system, so {@link #moveIntoPlace}
+   * is a rename), named {@code .tmp-*} so that readers listing model versions never take it for one.
+   */
+  public static String tmpBeside(String target) {
+    Path t = new Path(target);
+    return new Path(t.getParent(), ".tmp-" + t.getName() + "-" + System.nanoTime()).toString();
+  }
+
+  /**
+   * Renames the directory {@code tmp}, written completely, to {@code target}, replacing an older
+   * one: a reader sees the old directory, none, or the new one whole, never a half-written one.
+   */
+  public void moveIntoPlace(String tmp, String target) throws IOException {
+    Path t = new Path(target);
+    FileSystem fs = t.getFileSystem(spark.sparkContext().hadoopConfiguration());
+    if (fs.exists(t)) {
+      fs.delete(t, true);
+    }
+    if (!fs.rename(new Path(tmp), t)) {
+      throw new IOException("rename " + tmp + " to " + target + " failed");
+    }
+  }
+
   /** Rows written by the table's latest commit, from Delta's own operation metrics. */
   public long lastCommitRows(String table) {
     Row last =

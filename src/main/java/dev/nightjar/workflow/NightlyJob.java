@@ -64,7 +64,8 @@ public final class NightlyJob implements Job {
         OptionSpec.flag("train-category", "retrain the category model (default: only when none exists)"),
         OptionSpec.flag("dry-run", "print the actions and their command lines, run nothing"),
         OptionSpec.value(SPARK_ARGS, "LINES", "spark-submit options for every action, one argument a line "
-            + "(jobs/nightly passes its own: jobs/nightly --master spark://HOST:7077 ...)", "none"));
+            + "(jobs/nightly passes its own: jobs/nightly --master spark://HOST:7077 ...)", "none"),
+        OptionSpec.flag("break-lock", "remove the warehouse lock of a run that died (refused while its owner runs)"));
   }
 
   /** The validated settings of one invocation. */
@@ -135,7 +136,15 @@ public final class NightlyJob implements Job {
     NightlyRunner.Request req = new NightlyRunner.Request(workflow(o), properties(o), warehouse, o.dates(),
         ctx.flag("resume"), ctx.flag("train-category") ? "true" : null, forwardedSettings(ctx.config()),
         ctx.flag("dry-run"), logDir, o.sparkArgs());
-    return new NightlyRunner(launcher, System.out).run(req);
+    if (req.dryRun()) {
+      return new NightlyRunner(launcher, System.out).run(req);
+    }
+    // One run per warehouse: a second one would interleave its writes and its run state with ours.
+    String what = "jobs/nightly " + (o.dates().size() == 1 ? "--date " + o.dates().get(0)
+        : "--from " + o.dates().get(0) + " --to " + o.dates().get(o.dates().size() - 1));
+    try (WarehouseLock lock = WarehouseLock.acquire(warehouse, what, ctx.flag("break-lock"))) {
+      return new NightlyRunner(launcher, System.out).run(req);
+    }
   }
 
   private static boolean isLocal(String warehouse) {

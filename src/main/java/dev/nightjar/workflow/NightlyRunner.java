@@ -81,7 +81,7 @@ public final class NightlyRunner {
       params.put("ds", ds);
       params.put("warehouse", req.warehouse());
       params.put("trainCategory", req.trainCategory() != null ? req.trainCategory()
-          : String.valueOf(!RunState.exists(req.warehouse(), "trained/category")));
+          : String.valueOf(!RunState.hasModel(req.warehouse(), "trained/category")));
       List<Step> plan = req.workflow().plan(params);
       if (req.dryRun()) {
         for (Step s : plan) {
@@ -93,6 +93,11 @@ public final class NightlyRunner {
       org.apache.hadoop.fs.Path stateFile = RunState.file(req.warehouse(), wf, ds);
       Map<String, ActionRun> done = req.resume() ? RunState.finished(stateFile) : Map.of();
       List<ActionRun> runs = new ArrayList<>();
+      if (!req.resume()) {
+        // The state now describes this run: if it dies before its first action finishes, --resume
+        // must redo everything, not skip what an earlier, complete run of the date had done.
+        RunState.write(stateFile, wf, ds, "RUNNING", runs);
+      }
       for (Step s : plan) {
         ActionRun r;
         if (done.containsKey(s.name())) {

@@ -13,7 +13,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -53,8 +55,14 @@ final class RunState {
       actions.add(a);
     }
     doc.put("actions", actions);
-    try (OutputStream out = fs(file).create(file, true)) {
-      JSON.writeValue(out, doc);
+    // Written beside, then renamed over the old one: a run killed while writing it leaves the
+    // previous state readable for --resume, never a truncated file.
+    Path tmp = new Path(file.getParent(), "." + file.getName() + ".tmp");
+    try {
+      try (OutputStream out = fs(file).create(tmp, true)) {
+        JSON.writeValue(out, doc);
+      }
+      FileContext.getFileContext(file.toUri(), new Configuration()).rename(tmp, file, Options.Rename.OVERWRITE);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot write the run state " + file + ": " + e.getMessage(), e);
     }
@@ -95,6 +103,20 @@ final class RunState {
     Path p = new Path(warehouse, relative);
     try {
       return fs(p).exists(p);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot look at " + p + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Whether {@code relative} holds a saved model ({@code ds=...} directory): a run killed while
+   * saving the first one leaves only a temporary directory, and must train again.
+   */
+  static boolean hasModel(String warehouse, String relative) {
+    Path p = new Path(warehouse, relative);
+    try {
+      FileSystem fs = fs(p);
+      return fs.exists(p) && fs.listStatus(p, q -> q.getName().startsWith("ds=")).length > 0;
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot look at " + p + ": " + e.getMessage(), e);
     }
