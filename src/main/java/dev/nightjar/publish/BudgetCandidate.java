@@ -87,14 +87,7 @@ final class BudgetCandidate implements Candidate {
 
   @Override
   public void writeArtifacts(Publisher publisher, Path draft) throws IOException {
-    publisher.copyDirectory(source, new Path(draft, "spark"));
-    java.nio.file.Path local = java.nio.file.Files.createTempDirectory("nightjar-budget-export");
-    try {
-      java.nio.file.Path export = local.resolve("export");
-      BudgetSavedModel.export(source.toString(), export);
-      publisher.copyLocalSavedModel(export, draft);
-    } finally {
-      Publisher.deleteLocal(local);
-    }
+    publisher.writeSparkAndSavedModel(source, draft, dir -> BudgetSavedModel.export(source.toString(), dir));
   }
+
 }

@@ -7,7 +7,6 @@ import dev.nightjar.category.PredictCategoryJob;
 import dev.nightjar.common.Settings;
 import dev.nightjar.tables.Warehouse;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -150,14 +149,7 @@ final class CategoryCandidate implements Candidate {
 
   @Override
   public void writeArtifacts(Publisher publisher, Path draft) throws IOException {
-    publisher.copyDirectory(source, new Path(draft, "spark"));
-    java.nio.file.Path local = Files.createTempDirectory("nightjar-category-export");
-    try {
-      java.nio.file.Path export = local.resolve("export");
-      CategorySavedModel.export(model, export);
-      publisher.copyLocalSavedModel(export, draft);
-    } finally {
-      Publisher.deleteLocal(local);
-    }
+    publisher.writeSparkAndSavedModel(source, draft, dir -> CategorySavedModel.export(model, dir));
   }
+
 }

@@ -163,6 +163,27 @@ public final class Publisher {
     return Optional.empty();
   }
 
+  /** Writes a SavedModel into a new local directory (tensorflow-java writes local files only). */
+  interface LocalExport {
+    void to(java.nio.file.Path dir) throws IOException;
+  }
+
+  /**
+   * The usual artifacts of a model version: the Spark model as trained under {@code spark/}, and
+   * its SavedModel, exported locally and copied to the draft's root ({@code saved_model.pb} last).
+   */
+  void writeSparkAndSavedModel(Path sparkModel, Path draft, LocalExport export) throws IOException {
+    copyDirectory(sparkModel, new Path(draft, "spark"));
+    java.nio.file.Path local = Files.createTempDirectory("nightjar-export");
+    try {
+      java.nio.file.Path dir = local.resolve("export");
+      export.to(dir);
+      copyLocalSavedModel(dir, draft);
+    } finally {
+      deleteLocal(local);
+    }
+  }
+
   /** Copies a directory of the warehouse (e.g. a Spark ML model) into the draft. */
   void copyDirectory(Path source, Path target) throws IOException {
     FileSystem src = source.getFileSystem(conf);
