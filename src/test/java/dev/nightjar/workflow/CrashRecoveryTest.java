@@ -27,10 +27,10 @@ class CrashRecoveryTest {
     h.prepare();
     List<KillHarness.Outcome> outcomes = h.chain(schedule);
     assertEquals(3, outcomes.size());
-    String all = outcomes.toString(); // the final comparison's problems are on the last outcome
+    String report = outcomes.toString(); // the final comparison's problems are on the last outcome
     for (KillHarness.Outcome o : outcomes) {
-      assertEquals(List.of(), o.problems(), all);
-      assertTrue(o.killed() && o.consistent() && o.recovered() && o.equalAfterRerun(), all);
+      assertEquals(List.of(), o.problems(), report);
+      assertTrue(o.killed() && o.consistent() && o.recovered() && o.equalAfterRerun(), report);
     }
   }
 }
