@@ -64,7 +64,9 @@ public final class ProductFeaturizer extends Transformer {
           }
           List<String> tokens = ProductText.tokens(TextCleaner.DEFAULT, values, max);
           FeatureHashing.SparseCounts c = FeatureHashing.termFrequencies(tokens, n, bin);
-          return RowFactory.create(tokens, new SparseVector(c.size(), c.indices(), c.values()));
+          // An array, not the list: Spark converts a Java array in one pass, a List through a
+          // growing buffer.
+          return RowFactory.create(tokens.toArray(new String[0]), new SparseVector(c.size(), c.indices(), c.values()));
         }, both);
     String[] in = tokenizer.getInputCols();
     Column[] cols = new Column[in.length];
