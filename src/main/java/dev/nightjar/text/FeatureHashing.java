@@ -25,6 +25,11 @@ public final class FeatureHashing {
     return FARM.hashString(token, StandardCharsets.UTF_8).asLong();
   }
 
+  /** The same fingerprint, of a token already encoded as UTF-8. */
+  public static long fingerprint(byte[] utf8) {
+    return FARM.hashBytes(utf8).asLong();
+  }
+
   /** The token's index in a vector of {@code numFeatures}. */
   public static int index(String token, int numFeatures) {
     return bucket(fingerprint(token), numFeatures);
@@ -58,6 +63,12 @@ public final class FeatureHashing {
     for (int i = 0; i < n; i++) {
       idx[i] = index(tokens.apply(i), numFeatures);
     }
+    return counts(idx, numFeatures, binary);
+  }
+
+  /** The vector of tokens given by their indices ({@code idx} is sorted in place). */
+  public static SparseCounts counts(int[] idx, int numFeatures, boolean binary) {
+    int n = idx.length;
     Arrays.sort(idx);
     int distinct = 0;
     for (int i = 0; i < n; i++) {
