@@ -62,7 +62,7 @@ public final class KeslerFeatures {
     final float value;
     private final int longest;
     private byte[] buf = new byte[0];
-    private final int[] scratch;
+    private int[] scratch;
 
     public Encoded(List<String> distinctTerms) {
       terms = new byte[distinctTerms.size()][];
@@ -85,16 +85,16 @@ public final class KeslerFeatures {
 
     /** Feature indices of class {@code prefix}: one per term, then the bias last. */
     public void indices(byte[] prefix, int numFeatures, int[] out) {
-      indices(prefix, numFeatures, out, true);
+      indices(prefix, numFeatures, out, 0, true);
     }
 
-    private void indices(byte[] prefix, int numFeatures, int[] out, boolean withBias) {
+    private void indices(byte[] prefix, int numFeatures, int[] out, int at, boolean withBias) {
       int p = prefix.length;
       byte[][] ts = terms;
       int[] ls = lengths;
       if (p > PrefixedFingerprint.MAX_PREFIX) {
         for (int i = 0; i < ts.length; i++) {
-          out[i] = FeatureHashing.bucket(slowFingerprint(prefix, ts[i], ls[i]), numFeatures);
+          out[at + i] = FeatureHashing.bucket(slowFingerprint(prefix, ts[i], ls[i]), numFeatures);
         }
       } else {
         long pw = PrefixedFingerprint.word(prefix);
@@ -102,28 +102,37 @@ public final class KeslerFeatures {
           long h = p + ls[i] <= PrefixedFingerprint.MAX_LENGTH
               ? PrefixedFingerprint.fingerprint(pw, p, ts[i], ls[i])
               : slowFingerprint(prefix, ts[i], ls[i]);
-          out[i] = FeatureHashing.bucket(h, numFeatures);
+          out[at + i] = FeatureHashing.bucket(h, numFeatures);
         }
       }
       if (withBias) {
-        out[ts.length] = biasIndex(prefix, numFeatures);
+        out[at + ts.length] = biasIndex(prefix, numFeatures);
       }
     }
 
     /**
-     * The sum of {@code weights} at the term indices of class {@code prefix}, added in term order
-     * (the bias not included). All indices are computed before the first weight is read: the
-     * reads into a large weight array mostly miss the cache, and issued together their latencies
-     * overlap (reading each weight as soon as its index is known was twice as slow).
+     * For each of the first {@code count} classes (taxonomy indices into {@code prefixes}), the
+     * sum of {@code weights} at its term indices, added in term order (the bias not included).
+     * All indices are computed before the first weight is read: the reads into a large weight
+     * array mostly miss the cache, and issued together their latencies overlap (reading each
+     * weight as soon as its index is known was twice as slow).
      */
-    public double sumTermWeights(byte[] prefix, float[] weights) {
-      int[] idx = scratch;
-      indices(prefix, weights.length, idx, false);
-      double z = 0;
-      for (int i = 0; i < idx.length; i++) {
-        z += weights[idx[i]];
+    public void sumTermWeights(byte[][] prefixes, int[] classes, int count, float[] weights, double[] out) {
+      int m = terms.length;
+      if (scratch.length < count * m) {
+        scratch = new int[count * m];
       }
-      return z;
+      int[] idx = scratch;
+      for (int k = 0; k < count; k++) {
+        indices(prefixes[classes[k]], weights.length, idx, k * m, false);
+      }
+      for (int k = 0; k < count; k++) {
+        double z = 0;
+        for (int i = k * m, end = i + m; i < end; i++) {
+          z += weights[idx[i]];
+        }
+        out[k] = z;
+      }
     }
 
     /** Guava's FarmHash of the bytes copied together: long inputs and long prefixes. */

@@ -151,11 +151,24 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
 
   /** The raw score (log-odds) of class {@code classIndex} for an encoded product. */
   public double score(KeslerFeatures.Encoded enc, int classIndex) {
+    double[] z = new double[1];
+    scores(enc, new int[] {classIndex}, 1, z);
+    return z[0];
+  }
+
+  /**
+   * The raw scores of the first {@code count} classes of {@code classIndices} into {@code out}.
+   * Scoring the candidates of a level together lets the weight reads of all of them overlap.
+   */
+  private void scores(KeslerFeatures.Encoded enc, int[] classIndices, int count, double[] out) {
     Classes c = classes;
     if (c == null) {
       classes = c = new Classes(taxonomy, weights.length);
     }
-    return enc.sumTermWeights(c.prefixes[classIndex], weights) * enc.value + weights[c.biasIndex[classIndex]];
+    enc.sumTermWeights(c.prefixes, classIndices, count, weights, out);
+    for (int k = 0; k < count; k++) {
+      out[k] = out[k] * enc.value + weights[c.biasIndex[classIndices[k]]];
+    }
   }
 
   /**
@@ -189,22 +202,34 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
     KeslerFeatures.Encoded enc = new KeslerFeatures.Encoded(KeslerFeatures.terms(tokens));
     int node = 0;
     List<Double> scores = new ArrayList<>();
+    int[] candidates = new int[16];
+    double[] z = new double[16];
     while (true) {
       int[] children = taxonomy.children(node);
       if (children.length == 0) {
         break;
       }
+      // The children, then (below the root) the node's stop class.
+      int count = children.length + (node != 0 ? 1 : 0);
+      if (candidates.length < count) {
+        candidates = new int[count];
+        z = new double[count];
+      }
+      System.arraycopy(children, 0, candidates, 0, children.length);
+      if (node != 0) {
+        candidates[children.length] = KeslerExpansion.stop(taxonomy, node);
+      }
+      scores(enc, candidates, count, z);
       int best = -1;
       double bestZ = Double.NEGATIVE_INFINITY;
-      for (int c : children) {
-        double z = score(enc, c);
-        if (z > bestZ) {
-          bestZ = z;
-          best = c;
+      for (int k = 0; k < children.length; k++) {
+        if (z[k] > bestZ) {
+          bestZ = z[k];
+          best = children[k];
         }
       }
       double p = 1.0 / (1.0 + Math.exp(-bestZ));
-      if (node != 0 && (p < minConf || score(enc, KeslerExpansion.stop(taxonomy, node)) > bestZ)) {
+      if (node != 0 && (p < minConf || z[children.length] > bestZ)) {
         break;
       }
       scores.add(p);
