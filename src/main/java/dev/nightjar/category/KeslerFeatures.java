@@ -59,6 +59,9 @@ public final class KeslerFeatures {
     /** Each term's UTF-8 bytes followed by 8 zero bytes (so 8-byte reads never run off the end). */
     final byte[][] terms;
     final int[] lengths;
+    /** Each term's first and last 8 bytes as words (see {@link PrefixedFingerprint}). */
+    private final long[] heads;
+    private final long[] tails;
     final float value;
     private final int longest;
     private byte[] buf = new byte[0];
@@ -67,11 +70,15 @@ public final class KeslerFeatures {
     public Encoded(List<String> distinctTerms) {
       terms = new byte[distinctTerms.size()][];
       lengths = new int[terms.length];
+      heads = new long[terms.length];
+      tails = new long[terms.length];
       int l = BIAS_BYTES.length;
       for (int i = 0; i < terms.length; i++) {
         byte[] t = distinctTerms.get(i).getBytes(StandardCharsets.UTF_8);
         lengths[i] = t.length;
         terms[i] = java.util.Arrays.copyOf(t, t.length + 8);
+        heads[i] = PrefixedFingerprint.head(terms[i]);
+        tails[i] = PrefixedFingerprint.tail(terms[i], t.length);
         l = Math.max(l, t.length);
       }
       longest = l;
@@ -92,6 +99,8 @@ public final class KeslerFeatures {
       int p = prefix.length;
       byte[][] ts = terms;
       int[] ls = lengths;
+      long[] heads = this.heads;
+      long[] tails = this.tails;
       if (p > PrefixedFingerprint.MAX_PREFIX) {
         for (int i = 0; i < ts.length; i++) {
           out[at + i] = FeatureHashing.bucket(slowFingerprint(prefix, ts[i], ls[i]), numFeatures);
@@ -100,7 +109,7 @@ public final class KeslerFeatures {
         long pw = PrefixedFingerprint.word(prefix);
         for (int i = 0; i < ts.length; i++) {
           long h = p + ls[i] <= PrefixedFingerprint.MAX_LENGTH
-              ? PrefixedFingerprint.fingerprint(pw, p, ts[i], ls[i])
+              ? PrefixedFingerprint.fingerprint(pw, p, ts[i], ls[i], heads[i], tails[i])
               : slowFingerprint(prefix, ts[i], ls[i]);
           out[at + i] = FeatureHashing.bucket(h, numFeatures);
         }

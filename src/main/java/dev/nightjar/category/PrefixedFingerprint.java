@@ -36,18 +36,33 @@ final class PrefixedFingerprint {
     return w;
   }
 
+  /** The first 8 bytes of a padded term, little-endian (see {@link #fingerprint}). */
+  static long head(byte[] t) {
+    return (long) LONG.get(t, 0);
+  }
+
+  /** The last 8 bytes of an {@code m}-byte padded term (0 when shorter: then unused). */
+  static long tail(byte[] t, int m) {
+    return m >= 8 ? (long) LONG.get(t, m - 8) : 0;
+  }
+
   /**
    * Fingerprint64 of {@code prefix || term}: {@code pw} = {@link #word} of the {@code p}-byte
    * prefix, {@code t} the term's {@code m} bytes followed by at least 8 more (any values: they
    * are never part of the result); {@code p + m <= 32}.
    */
   static long fingerprint(long pw, int p, byte[] t, int m) {
+    return fingerprint(pw, p, t, m, head(t), tail(t, m));
+  }
+
+  /** The same, with the term's {@link #head} and {@link #tail} computed once per term. */
+  static long fingerprint(long pw, int p, byte[] t, int m, long head, long tail) {
     int len = p + m;
     if (len <= 16) {
       if (len >= 8) {
         long mul = K2 + len * 2L;
-        long a = load64(pw, p, t, 0) + K2;
-        long b = load64(pw, p, t, len - 8);
+        long a = first(pw, p, head) + K2;
+        long b = m >= 8 ? tail : spanning(pw, p, head, len - 8);
         long c = Long.rotateRight(b, 37) * mul + a;
         long d = (Long.rotateRight(a, 25) + b) * mul;
         return hashLength16(c, d, mul);
@@ -68,9 +83,9 @@ final class PrefixedFingerprint {
       return K2;
     }
     long mul = K2 + len * 2L;
-    long a = load64(pw, p, t, 0) * K1;
+    long a = first(pw, p, head) * K1;
     long b = load64(pw, p, t, 8);
-    long c = load64(pw, p, t, len - 8) * mul;
+    long c = tail * mul; // m >= 9 here, as p <= 8
     long d = load64(pw, p, t, len - 16) * K2;
     return hashLength16(
         Long.rotateRight(a + b, 43) + Long.rotateRight(c, 30) + d,
@@ -78,14 +93,21 @@ final class PrefixedFingerprint {
         mul);
   }
 
+  /** Bytes 0 .. 7 of {@code prefix || term}. */
+  private static long first(long pw, int p, long head) {
+    return p == 0 ? head : spanning(pw, p, head, 0);
+  }
+
+  /** Bytes {@code off .. off+7} for {@code off < p}: the prefix from off, then the term's head. */
+  private static long spanning(long pw, int p, long head, int off) {
+    int shift = 8 * (p - off); // 8 .. 64
+    long low = pw >>> (8 * off);
+    return shift == 64 ? low : low | (head << shift);
+  }
+
   /** Bytes {@code off .. off+7} of {@code prefix || term}, little-endian (past the end: padding). */
   private static long load64(long pw, int p, byte[] t, int off) {
-    if (off >= p) {
-      return (long) LONG.get(t, off - p);
-    }
-    int shift = 8 * (p - off); // 8 .. 64: the prefix bytes from off fill the low part
-    long low = pw >>> (8 * off);
-    return shift == 64 ? low : low | ((long) LONG.get(t, 0) << shift);
+    return off >= p ? (long) LONG.get(t, off - p) : spanning(pw, p, head(t), off);
   }
 
   private static int byteAt(long pw, int p, byte[] t, int i) {
