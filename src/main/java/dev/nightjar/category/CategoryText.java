@@ -53,12 +53,13 @@ public final class CategoryText {
   public static Dataset<Row> tokenize(Dataset<Row> products, String inputName, int descriptionChars, int maxFieldChars) {
     Dataset<Row> df = ProductColumns.normalize(products, inputName);
     var udf = functions.udf(
-        (UDF1<scala.collection.Seq<String>, List<String>>) fields -> {
+        (UDF1<scala.collection.Seq<String>, String[]>) fields -> {
           List<String> values = new ArrayList<>(fields.size());
           for (int i = 0; i < fields.size(); i++) {
             values.add(fields.apply(i));
           }
-          return terms(values, descriptionChars, maxFieldChars);
+          // An array: Spark converts it in one pass, a List through a growing buffer.
+          return terms(values, descriptionChars, maxFieldChars).toArray(new String[0]);
         },
         DataTypes.createArrayType(DataTypes.StringType, false));
     Column[] cols = ProductText.FIELDS.stream().map(functions::col).toArray(Column[]::new);

@@ -2,6 +2,7 @@ package dev.nightjar.category;
 
 import com.google.common.hash.HashFunction;
 import com.google.common.hash.Hashing;
+import dev.nightjar.text.FeatureHashing;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -47,24 +48,41 @@ public final class KeslerFeatures {
 
   /** The index of one (class, term) feature, from strings (reference implementation). */
   public static int index(long classId, String term, int numFeatures) {
-    long h = FARM.hashString(prefix(classId) + term, StandardCharsets.UTF_8).asLong();
-    return (int) Long.remainderUnsigned(h, numFeatures);
+    return FeatureHashing.bucket(FARM.hashString(prefix(classId) + term, StandardCharsets.UTF_8).asLong(), numFeatures);
   }
 
   /**
-   * A product prepared for repeated scoring: the UTF-8 bytes of its distinct terms and the bias,
-   * and a scratch buffer, so scoring a class allocates nothing.
+   * A product prepared for repeated scoring: the UTF-8 bytes of its distinct terms, so scoring a
+   * class allocates nothing and copies nothing.
    */
   public static final class Encoded {
+    /** Each term's UTF-8 bytes followed by 8 zero bytes (so 8-byte reads never run off the end). */
     final byte[][] terms;
+    final int[] lengths;
+    /** Each term's first and last 8 bytes as words (see {@link PrefixedFingerprint}). */
+    private final long[] heads;
+    private final long[] tails;
     final float value;
-    private byte[] buf = new byte[64];
+    private final int longest;
+    private byte[] buf = new byte[0];
+    private int[] scratch;
 
     public Encoded(List<String> distinctTerms) {
       terms = new byte[distinctTerms.size()][];
+      lengths = new int[terms.length];
+      heads = new long[terms.length];
+      tails = new long[terms.length];
+      int l = BIAS_BYTES.length;
       for (int i = 0; i < terms.length; i++) {
-        terms[i] = distinctTerms.get(i).getBytes(StandardCharsets.UTF_8);
+        byte[] t = distinctTerms.get(i).getBytes(StandardCharsets.UTF_8);
+        lengths[i] = t.length;
+        terms[i] = java.util.Arrays.copyOf(t, t.length + 8);
+        heads[i] = PrefixedFingerprint.head(terms[i]);
+        tails[i] = PrefixedFingerprint.tail(terms[i], t.length);
+        l = Math.max(l, t.length);
       }
+      longest = l;
+      scratch = new int[terms.length];
       value = valueOf(terms.length);
     }
 
@@ -74,21 +92,73 @@ public final class KeslerFeatures {
 
     /** Feature indices of class {@code prefix}: one per term, then the bias last. */
     public void indices(byte[] prefix, int numFeatures, int[] out) {
-      for (int i = 0; i < terms.length; i++) {
-        out[i] = hash(prefix, terms[i], numFeatures);
-      }
-      out[terms.length] = hash(prefix, BIAS_BYTES, numFeatures);
+      indices(prefix, numFeatures, out, 0, true);
     }
 
-    private int hash(byte[] prefix, byte[] term, int numFeatures) {
-      int len = prefix.length + term.length;
-      if (buf.length < len) {
-        buf = new byte[Math.max(len, buf.length * 2)];
+    private void indices(byte[] prefix, int numFeatures, int[] out, int at, boolean withBias) {
+      int p = prefix.length;
+      byte[][] ts = terms;
+      int[] ls = lengths;
+      long[] heads = this.heads;
+      long[] tails = this.tails;
+      if (p > PrefixedFingerprint.MAX_PREFIX) {
+        for (int i = 0; i < ts.length; i++) {
+          out[at + i] = FeatureHashing.bucket(slowFingerprint(prefix, ts[i], ls[i]), numFeatures);
+        }
+      } else {
+        long pw = PrefixedFingerprint.word(prefix);
+        for (int i = 0; i < ts.length; i++) {
+          long h = p + ls[i] <= PrefixedFingerprint.MAX_LENGTH
+              ? PrefixedFingerprint.fingerprint(pw, p, ts[i], ls[i], heads[i], tails[i])
+              : slowFingerprint(prefix, ts[i], ls[i]);
+          out[at + i] = FeatureHashing.bucket(h, numFeatures);
+        }
       }
-      System.arraycopy(prefix, 0, buf, 0, prefix.length);
-      System.arraycopy(term, 0, buf, prefix.length, term.length);
-      long h = FARM.hashBytes(buf, 0, len).asLong();
-      return (int) Long.remainderUnsigned(h, numFeatures);
+      if (withBias) {
+        out[at + ts.length] = biasIndex(prefix, numFeatures);
+      }
+    }
+
+    /**
+     * For each of the first {@code count} classes (taxonomy indices into {@code prefixes}), the
+     * sum of {@code weights} at its term indices, added in term order (the bias not included).
+     * All indices are computed before the first weight is read: the reads into a large weight
+     * array mostly miss the cache, and issued together their latencies overlap (reading each
+     * weight as soon as its index is known was twice as slow).
+     */
+    public void sumTermWeights(byte[][] prefixes, int[] classes, int count, float[] weights, double[] out) {
+      int m = terms.length;
+      if (scratch.length < count * m) {
+        scratch = new int[count * m];
+      }
+      int[] idx = scratch;
+      for (int k = 0; k < count; k++) {
+        indices(prefixes[classes[k]], weights.length, idx, k * m, false);
+      }
+      for (int k = 0; k < count; k++) {
+        double z = 0;
+        for (int i = k * m, end = i + m; i < end; i++) {
+          z += weights[idx[i]];
+        }
+        out[k] = z;
+      }
+    }
+
+    /** Guava's FarmHash of the bytes copied together: long inputs and long prefixes. */
+    private long slowFingerprint(byte[] prefix, byte[] term, int m) {
+      int p = prefix.length;
+      if (buf.length < p + longest) {
+        buf = new byte[p + longest + 16];
+      }
+      System.arraycopy(prefix, 0, buf, 0, p);
+      System.arraycopy(term, 0, buf, p, m);
+      return FARM.hashBytes(buf, 0, p + m).asLong();
+    }
+
+    private static int biasIndex(byte[] prefix, int numFeatures) {
+      byte[] b = java.util.Arrays.copyOf(prefix, prefix.length + BIAS_BYTES.length);
+      System.arraycopy(BIAS_BYTES, 0, b, prefix.length, BIAS_BYTES.length);
+      return FeatureHashing.bucket(FARM.hashBytes(b).asLong(), numFeatures);
     }
   }
 

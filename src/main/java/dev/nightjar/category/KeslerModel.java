@@ -69,7 +69,7 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
   private final Param<String> tokensCol;
   private final Param<String> predictionCol;
   private final DoubleParam minConfidence;
-  private transient byte[][] prefixes;
+  private transient volatile Classes classes;
 
   /** One prediction: the node (taxonomy index and id), its path and the score of each level. */
   public record Prediction(int index, long id, String path, double[] levelScores) {}
@@ -150,17 +150,47 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
   }
 
   /** The raw score (log-odds) of class {@code classIndex} for an encoded product. */
-  public double score(KeslerFeatures.Encoded enc, int classIndex, int[] scratch) {
-    if (prefixes == null) {
+  public double score(KeslerFeatures.Encoded enc, int classIndex) {
+    double[] z = new double[1];
+    scores(enc, new int[] {classIndex}, 1, z);
+    return z[0];
+  }
+
+  /**
+   * The raw scores of the first {@code count} classes of {@code classIndices} into {@code out}.
+   * Scoring the candidates of a level together lets the weight reads of all of them overlap.
+   */
+  private void scores(KeslerFeatures.Encoded enc, int[] classIndices, int count, double[] out) {
+    Classes c = classes;
+    if (c == null) {
+      classes = c = new Classes(taxonomy, weights.length);
+    }
+    enc.sumTermWeights(c.prefixes, classIndices, count, weights, out);
+    for (int k = 0; k < count; k++) {
+      out[k] = out[k] * enc.value + weights[c.biasIndex[classIndices[k]]];
+    }
+  }
+
+  /**
+   * Per class (and stop class): the UTF-8 feature prefix, and the bias feature's index, which
+   * does not depend on the product and so is hashed once per model rather than per product.
+   */
+  private static final class Classes {
+    final byte[][] prefixes;
+    final int[] biasIndex;
+
+    Classes(Taxonomy taxonomy, int numFeatures) {
       prefixes = KeslerFeatures.prefixes(taxonomy);
+      biasIndex = new int[prefixes.length];
+      KeslerFeatures.Encoded none = new KeslerFeatures.Encoded(List.of());
+      int[] out = new int[1];
+      for (int i = 0; i < prefixes.length; i++) {
+        if (prefixes[i] != null) {
+          none.indices(prefixes[i], numFeatures, out);
+          biasIndex[i] = out[0];
+        }
+      }
     }
-    enc.indices(prefixes[classIndex], weights.length, scratch);
-    int m = enc.size();
-    double z = 0;
-    for (int k = 0; k < m; k++) {
-      z += weights[scratch[k]];
-    }
-    return z * enc.value + weights[scratch[m]];
   }
 
   /** Greedy top-down prediction for one product's cleaned tokens. */
@@ -170,25 +200,36 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
 
   public Prediction predict(List<String> tokens, double minConf) {
     KeslerFeatures.Encoded enc = new KeslerFeatures.Encoded(KeslerFeatures.terms(tokens));
-    int[] scratch = new int[enc.size() + 1];
     int node = 0;
     List<Double> scores = new ArrayList<>();
+    int[] candidates = new int[16];
+    double[] z = new double[16];
     while (true) {
       int[] children = taxonomy.children(node);
       if (children.length == 0) {
         break;
       }
+      // The children, then (below the root) the node's stop class.
+      int count = children.length + (node != 0 ? 1 : 0);
+      if (candidates.length < count) {
+        candidates = new int[count];
+        z = new double[count];
+      }
+      System.arraycopy(children, 0, candidates, 0, children.length);
+      if (node != 0) {
+        candidates[children.length] = KeslerExpansion.stop(taxonomy, node);
+      }
+      scores(enc, candidates, count, z);
       int best = -1;
       double bestZ = Double.NEGATIVE_INFINITY;
-      for (int c : children) {
-        double z = score(enc, c, scratch);
-        if (z > bestZ) {
-          bestZ = z;
-          best = c;
+      for (int k = 0; k < children.length; k++) {
+        if (z[k] > bestZ) {
+          bestZ = z[k];
+          best = children[k];
         }
       }
       double p = 1.0 / (1.0 + Math.exp(-bestZ));
-      if (node != 0 && (p < minConf || score(enc, KeslerExpansion.stop(taxonomy, node), scratch) > bestZ)) {
+      if (node != 0 && (p < minConf || z[children.length] > bestZ)) {
         break;
       }
       scores.add(p);

@@ -25,9 +25,25 @@ public final class FeatureHashing {
     return FARM.hashString(token, StandardCharsets.UTF_8).asLong();
   }
 
+  /** The same fingerprint, of a token already encoded as UTF-8. */
+  public static long fingerprint(byte[] utf8) {
+    return FARM.hashBytes(utf8).asLong();
+  }
+
   /** The token's index in a vector of {@code numFeatures}. */
   public static int index(String token, int numFeatures) {
-    return (int) Long.remainderUnsigned(fingerprint(token), numFeatures);
+    return bucket(fingerprint(token), numFeatures);
+  }
+
+  /**
+   * A fingerprint's index: the unsigned 64-bit value modulo {@code numFeatures}. For a power of two
+   * (every default size) that is the low bits, which spares a 64-bit division per feature.
+   */
+  public static int bucket(long fingerprint, int numFeatures) {
+    if ((numFeatures & (numFeatures - 1)) == 0) {
+      return (int) (fingerprint & (numFeatures - 1));
+    }
+    return (int) Long.remainderUnsigned(fingerprint, numFeatures);
   }
 
   /** A sparse term-frequency vector: strictly increasing indices with their counts. */
@@ -47,6 +63,12 @@ public final class FeatureHashing {
     for (int i = 0; i < n; i++) {
       idx[i] = index(tokens.apply(i), numFeatures);
     }
+    return counts(idx, numFeatures, binary);
+  }
+
+  /** The vector of tokens given by their indices ({@code idx} is sorted in place). */
+  public static SparseCounts counts(int[] idx, int numFeatures, boolean binary) {
+    int n = idx.length;
     Arrays.sort(idx);
     int distinct = 0;
     for (int i = 0; i < n; i++) {

@@ -1,5 +1,6 @@
 package dev.nightjar.text;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.ml.Transformer;
@@ -15,6 +16,7 @@ import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.types.UTF8String;
 
 /**
  * {@link ProductTokenizer} followed by {@link FarmHashingTF} in one pass: the same tokens and the
@@ -63,8 +65,18 @@ public final class ProductFeaturizer extends Transformer {
             values.add(fields.apply(i));
           }
           List<String> tokens = ProductText.tokens(TextCleaner.DEFAULT, values, max);
-          FeatureHashing.SparseCounts c = FeatureHashing.termFrequencies(tokens, n, bin);
-          return RowFactory.create(tokens, new SparseVector(c.size(), c.indices(), c.values()));
+          // Each token is encoded to UTF-8 once, for its hash and for Spark's string (which would
+          // otherwise encode it again); an array, as Spark converts it in one pass.
+          int m = tokens.size();
+          UTF8String[] utf8 = new UTF8String[m];
+          int[] idx = new int[m];
+          for (int i = 0; i < m; i++) {
+            byte[] b = tokens.get(i).getBytes(StandardCharsets.UTF_8);
+            utf8[i] = UTF8String.fromBytes(b);
+            idx[i] = FeatureHashing.bucket(FeatureHashing.fingerprint(b), n);
+          }
+          FeatureHashing.SparseCounts c = FeatureHashing.counts(idx, n, bin);
+          return RowFactory.create(utf8, new SparseVector(c.size(), c.indices(), c.values()));
         }, both);
     String[] in = tokenizer.getInputCols();
     Column[] cols = new Column[in.length];

@@ -44,6 +44,8 @@ public final class CategoryScaleBench implements Job {
         OptionSpec.value("taxonomy", "FILE", "Google-format taxonomy", "builtin"),
         OptionSpec.value("epochs", "N", "training epochs", "3"),
         OptionSpec.value("factor", "K", "second run with K times the products (1 skips it)", "3"),
+        OptionSpec.value("model", "DIR",
+            "measure prediction with the model saved in DIR (trained on the first run's products and saved there when absent; train_s=0 when loaded)", ""),
         OptionSpec.value("work", "DIR", "scratch directory", "target/bench/category-scale"));
   }
 
@@ -60,12 +62,13 @@ public final class CategoryScaleBench implements Job {
     TrainCategoryJob.Options o = TrainCategoryJob.Options.from(context.config());
     CategoryData.Text text = CategoryData.Text.from(context.config());
 
-    double[] first = runOnce(context, spark, gen, taxonomy, o, text, n, epochs, work.resolve("p1"));
+    String modelDir = context.option("model").orElse("");
+    double[] first = runOnce(context, spark, gen, taxonomy, o, text, n, epochs, work.resolve("p1"), modelDir);
     System.out.printf(Locale.ROOT,
         "BENCH category-scale products=%d classes=%d epochs=%d train_s=%.1f predict_products_per_s=%.0f peak_heap_mb=%.0f holdout_hF=%.4f%n",
         n, taxonomy.size(), epochs, first[0], first[1], first[2], first[3]);
     if (factor > 1) {
-      double[] second = runOnce(context, spark, gen, taxonomy, o, text, n * factor, epochs, work.resolve("p2"));
+      double[] second = runOnce(context, spark, gen, taxonomy, o, text, n * factor, epochs, work.resolve("p2"), "");
       System.out.printf(Locale.ROOT,
           "BENCH category-scale products=%d classes=%d epochs=%d train_s=%.1f predict_products_per_s=%.0f peak_heap_mb=%.0f holdout_hF=%.4f%n",
           n * factor, taxonomy.size(), epochs, second[0], second[1], second[2], second[3]);
@@ -76,7 +79,7 @@ public final class CategoryScaleBench implements Job {
 
   /** train seconds, prediction products/s, peak heap MB, holdout hF. */
   private static double[] runOnce(JobContext context, SparkSession spark, ProductGenerator gen, Taxonomy taxonomy,
-      TrainCategoryJob.Options o, CategoryData.Text text, long n, int epochs, Path dir) {
+      TrainCategoryJob.Options o, CategoryData.Text text, long n, int epochs, Path dir, String modelDir) {
     int partitions = Math.max(spark.sparkContext().defaultParallelism(), (int) (n / 100_000));
     context.stage("generate " + n + " products");
     SampleTables.products(spark, gen, n, partitions).write().parquet(dir.toString());
@@ -84,9 +87,23 @@ public final class CategoryScaleBench implements Job {
     resetPeaks();
     context.stage("train on " + n + " products");
     long t0 = System.nanoTime();
-    Dataset<Row> train = CategoryData.tokenize(spark.read().parquet(dir.toString()), "generated", text);
-    KeslerModel model = o.classifier(taxonomy).setEpochs(epochs).fit(train);
-    double trainS = seconds(t0);
+    KeslerModel model;
+    double trainS;
+    if (!modelDir.isEmpty() && java.nio.file.Files.isDirectory(Path.of(modelDir))) {
+      model = KeslerModel.load(modelDir);
+      trainS = 0;
+    } else {
+      Dataset<Row> train = CategoryData.tokenize(spark.read().parquet(dir.toString()), "generated", text);
+      model = o.classifier(taxonomy).setEpochs(epochs).fit(train);
+      trainS = seconds(t0);
+      if (!modelDir.isEmpty()) {
+        try {
+          model.write().save(modelDir);
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
+    }
     context.stage("predict " + n + " products");
     long t1 = System.nanoTime();
     Dataset<Row> tokens = CategoryData.tokenize(spark.read().parquet(dir.toString()), "generated", text);

@@ -77,6 +77,56 @@ class KeslerModelTest {
   }
 
   @Test
+  void encodedIndicesEqualTheStringDefinition() {
+    // Short and long terms (FarmHash has separate code for 0-16, 17-32, 33-64 and 65+ bytes),
+    // multi-byte UTF-8, and a prefix longer than the first term (the buffer is reused).
+    List<String> terms = List.of("a", "caf\u00e9", "t:shirt", "b:cotton_shirt", "x".repeat(40), "y".repeat(70),
+        "\u043a\u043e\u0448\u043a\u0430", "z".repeat(20));
+    KeslerFeatures.Encoded enc = new KeslerFeatures.Encoded(terms);
+    int[] out = new int[terms.size() + 1];
+    for (int size : new int[] {1 << 22, 1000, (1 << 18) + 3}) {
+      for (long id : new long[] {1, 5181, 499_999_999_999L}) {
+        for (String prefix : new String[] {KeslerFeatures.prefix(id), KeslerFeatures.stopPrefix(id)}) {
+          enc.indices(prefix.getBytes(java.nio.charset.StandardCharsets.UTF_8), size, out);
+          for (int i = 0; i < terms.size(); i++) {
+            long h = dev.nightjar.text.FeatureHashing.fingerprint(prefix + terms.get(i));
+            assertEquals(Long.remainderUnsigned(h, size), out[i], prefix + terms.get(i) + " mod " + size);
+          }
+          long hb = dev.nightjar.text.FeatureHashing.fingerprint(prefix + KeslerFeatures.BIAS);
+          assertEquals(Long.remainderUnsigned(hb, size), out[terms.size()], prefix + " bias mod " + size);
+        }
+      }
+    }
+    assertEquals(KeslerFeatures.index(5181, "t:shirt", 1 << 22),
+        (int) Long.remainderUnsigned(dev.nightjar.text.FeatureHashing.fingerprint("5181|t:shirt"), 1 << 22));
+  }
+
+  @Test
+  void prefixedFingerprintIsGuavasFarmHashForEveryLength() {
+    var farm = com.google.common.hash.Hashing.farmHashFingerprint64();
+    java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+    for (int p = 1; p <= PrefixedFingerprint.MAX_PREFIX; p++) {
+      for (int m = 0; p + m <= PrefixedFingerprint.MAX_LENGTH; m++) {
+        for (int k = 0; k < 200; k++) {
+          byte[] prefix = new byte[p];
+          byte[] padded = new byte[m + 8];
+          for (int i = 0; i < p; i++) {
+            prefix[i] = (byte) r.nextInt(256);
+          }
+          for (int i = 0; i < padded.length; i++) {
+            padded[i] = (byte) r.nextInt(256); // the padding too: it must never matter
+          }
+          byte[] whole = java.util.Arrays.copyOf(prefix, p + m);
+          System.arraycopy(padded, 0, whole, p, m);
+          assertEquals(farm.hashBytes(whole).asLong(),
+              PrefixedFingerprint.fingerprint(PrefixedFingerprint.word(prefix), p, padded, m),
+              "prefix " + p + " bytes, term " + m + " bytes");
+        }
+      }
+    }
+  }
+
+  @Test
   void saveLoadRoundTripGivesIdenticalPredictions(@TempDir Path dir) throws Exception {
     var spark = SharedSpark.get();
     StructType schema = new StructType().add("tokens", DataTypes.createArrayType(DataTypes.StringType))

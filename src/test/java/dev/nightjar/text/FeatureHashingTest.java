@@ -28,6 +28,22 @@ class FeatureHashingTest {
   }
 
   @Test
+  void bucketIsTheUnsignedRemainderForEverySize() {
+    java.util.SplittableRandom r = new java.util.SplittableRandom(7);
+    int[] sizes = {1, 2, 1000, 1 << 18, (1 << 18) + 1, 1 << 22, 1 << 30, Integer.MAX_VALUE};
+    long[] edge = {0L, -1L, Long.MIN_VALUE, Long.MAX_VALUE, 0x9ae16a3b2f90404fL};
+    for (int size : sizes) {
+      for (long h : edge) {
+        assertEquals(Long.remainderUnsigned(h, size), FeatureHashing.bucket(h, size), h + " mod " + size);
+      }
+      for (int k = 0; k < 10_000; k++) {
+        long h = r.nextLong();
+        assertEquals(Long.remainderUnsigned(h, size), FeatureHashing.bucket(h, size), h + " mod " + size);
+      }
+    }
+  }
+
+  @Test
   void termFrequenciesCountRepeatsWithSortedIndices() {
     FeatureHashing.SparseCounts c =
         FeatureHashing.termFrequencies(List.of("shirt", "cotton", "shirt"), 1000, false);
