@@ -113,20 +113,9 @@ public final class PredictCategoryJob implements Job {
     Path dir = new Path(w.tablePath(CategoryData.TRAINED_DIR));
     try {
       FileSystem fs = dir.getFileSystem(w.spark().sparkContext().hadoopConfiguration());
-      String best = null;
-      if (fs.exists(dir)) {
-        for (FileStatus s : fs.listStatus(dir)) {
-          String n = s.getPath().getName();
-          if (n.startsWith("ds=") && n.substring(3).compareTo(ds) <= 0 && (best == null || n.compareTo(best) > 0)) {
-            best = n;
-          }
-        }
-      }
-      if (best == null) {
-        throw new JobFailedException("No trained category model on or before " + ds + " under " + dir
-            + "; run jobs/run train-category first or pass --model DIR");
-      }
-      return new Path(dir, best).toString();
+      return Warehouse.latestDated(fs, dir, ds, false).orElseThrow(() -> new JobFailedException(
+          "No trained category model on or before " + ds + " under " + dir
+              + "; run jobs/run train-category first or pass --model DIR")).toString();
     } catch (IOException e) {
       throw new JobFailedException("Cannot list models under " + dir + ": " + e.getMessage(), e);
     }

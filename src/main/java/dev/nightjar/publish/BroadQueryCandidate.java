@@ -45,21 +45,11 @@ final class BroadQueryCandidate implements Candidate {
     Path root = new Path(EntropyJob.exportRoot(w, config));
     Configuration conf = w.spark().sparkContext().hadoopConfiguration();
     FileSystem fs = root.getFileSystem(conf);
-    if (!fs.exists(root)) {
+    Optional<Path> latest = Warehouse.latestDated(fs, root, ds, true);
+    if (latest.isEmpty()) {
       return Optional.empty();
     }
-    String best = null;
-    for (FileStatus s : fs.listStatus(root)) {
-      String n = s.getPath().getName();
-      if (s.isDirectory() && n.startsWith("ds=") && n.substring(3).compareTo(ds) <= 0
-          && fs.exists(new Path(s.getPath(), "_SUCCESS")) && (best == null || n.compareTo(best) > 0)) {
-        best = n;
-      }
-    }
-    if (best == null) {
-      return Optional.empty();
-    }
-    Path source = fs.makeQualified(new Path(root, best));
+    Path source = fs.makeQualified(latest.get());
     java.nio.file.Path local = Files.createTempDirectory("nightjar-broad-query");
     try {
       fs.copyToLocalFile(false, source, new Path(local.toUri()), true);
@@ -69,7 +59,7 @@ final class BroadQueryCandidate implements Candidate {
       metrics.put("queries", (double) lookup.size());
       metrics.put("broad_queries", (double) broad);
       metrics.put("broad_share", lookup.size() == 0 ? 0.0 : (double) broad / lookup.size());
-      return Optional.of(new BroadQueryCandidate(source, best.substring(3), metrics, config));
+      return Optional.of(new BroadQueryCandidate(source, source.getName().substring(3), metrics, config));
     } finally {
       Publisher.deleteLocal(local);
     }

@@ -3,7 +3,7 @@ package dev.nightjar.publish;
 import com.typesafe.config.Config;
 import dev.nightjar.category.KeslerFeatures;
 import dev.nightjar.category.KeslerModel;
-import dev.nightjar.category.PredictCategoryJob;
+import dev.nightjar.category.CategoryData;
 import dev.nightjar.common.Settings;
 import dev.nightjar.tables.Warehouse;
 import java.io.IOException;
@@ -52,15 +52,14 @@ final class CategoryCandidate implements Candidate {
   }
 
   static Optional<Candidate> find(Warehouse w, String ds, Config config) throws IOException {
-    String dir;
-    try {
-      dir = PredictCategoryJob.latestModel(w, ds);
-    } catch (dev.nightjar.common.JobFailedException e) {
+    Path trained = new Path(w.tablePath(CategoryData.TRAINED_DIR));
+    Configuration conf = w.spark().sparkContext().hadoopConfiguration();
+    FileSystem fs = trained.getFileSystem(conf);
+    Optional<Path> latest = Warehouse.latestDated(fs, trained, ds, false);
+    if (latest.isEmpty()) {
       return Optional.empty();
     }
-    Path p = new Path(dir);
-    Configuration conf = w.spark().sparkContext().hadoopConfiguration();
-    FileSystem fs = p.getFileSystem(conf);
+    Path p = latest.get();
     return Optional.of(new CategoryCandidate(fs.makeQualified(p), KeslerModel.loadFrom(fs, p), config));
   }
 

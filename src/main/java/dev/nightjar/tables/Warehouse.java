@@ -153,6 +153,28 @@ public final class Warehouse {
     }
   }
 
+  /**
+   * The newest {@code ds=DATE} directory under {@code root} dated on or before {@code ds} (saved
+   * models, exports), if any; with {@code complete}, only directories holding a {@code _SUCCESS}
+   * marker count.
+   */
+  public static java.util.Optional<Path> latestDated(FileSystem fs, Path root, String ds, boolean complete)
+      throws IOException {
+    if (!fs.exists(root)) {
+      return java.util.Optional.empty();
+    }
+    Path best = null;
+    for (org.apache.hadoop.fs.FileStatus s : fs.listStatus(root)) {
+      String n = s.getPath().getName();
+      if (s.isDirectory() && n.startsWith("ds=") && n.substring(3).compareTo(ds) <= 0
+          && (best == null || n.compareTo(best.getName()) > 0)
+          && (!complete || fs.exists(new Path(s.getPath(), "_SUCCESS")))) {
+        best = s.getPath();
+      }
+    }
+    return java.util.Optional.ofNullable(best);
+  }
+
   /** Rows written by the table's latest commit, from Delta's own operation metrics. */
   public long lastCommitRows(String table) {
     Row last =
