@@ -3,27 +3,19 @@ package dev.nightjar.publish;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.FileUtil;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RemoteIterator;
-import org.apache.hadoop.fs.LocatedFileStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -212,43 +204,9 @@ public final class Publisher {
     fs.copyFromLocalFile(false, true, new Path(graph.toUri()), new Path(draft, ModelRegistry.SAVED_MODEL));
   }
 
-  /**
-   * SHA-256 over the relative names and contents of every file under {@code dir} (hidden and
-   * {@code _}-prefixed marker files excluded), so a re-saved identical model has the same print.
-   */
+  /** The source's content print (see {@link SourceFingerprint}). */
   String fingerprint(Path dir) throws IOException {
-    FileSystem fs = dir.getFileSystem(conf);
-    Path root = fs.makeQualified(dir);
-    TreeMap<String, Path> files = new TreeMap<>();
-    RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
-    String prefix = root.toUri().getPath();
-    while (it.hasNext()) {
-      FileStatus s = it.next();
-      String name = s.getPath().getName();
-      if (name.startsWith(".") || name.startsWith("_")) {
-        continue;
-      }
-      files.put(s.getPath().toUri().getPath().substring(prefix.length()), s.getPath());
-    }
-    if (files.isEmpty()) {
-      throw new IOException("No files under " + dir);
-    }
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      byte[] buf = new byte[1 << 16];
-      for (Map.Entry<String, Path> e : files.entrySet()) {
-        md.update(e.getKey().getBytes(StandardCharsets.UTF_8));
-        md.update((byte) 0);
-        try (InputStream in = fs.open(e.getValue())) {
-          for (int n; (n = in.read(buf)) > 0; ) {
-            md.update(buf, 0, n);
-          }
-        }
-      }
-      return "sha256:" + HexFormat.of().formatHex(md.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return SourceFingerprint.of(dir.getFileSystem(conf), dir);
   }
 
   /** Removes a local temporary directory (best effort: it only holds copies). */

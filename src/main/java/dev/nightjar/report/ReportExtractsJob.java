@@ -12,6 +12,7 @@ import dev.nightjar.common.OptionSpec;
 import dev.nightjar.common.Settings;
 import dev.nightjar.search.EntropyReport;
 import dev.nightjar.tables.ExportJob;
+import dev.nightjar.tables.Warehouse;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
@@ -73,12 +74,14 @@ public final class ReportExtractsJob implements Job {
   @Override
   public JobResult run(JobContext context) {
     Path target = new Path(dayDir(context));
-    Path tmp = new Path(target.getParent(), ".tmp-" + target.getName() + "-" + System.nanoTime());
+    Path tmp = new Path(Warehouse.tmpBeside(target.toString()));
     JobResult.Builder result = JobResult.builder(name());
     Map<String, Long> extracts = new LinkedHashMap<>();
-    try {
-      FileSystem fs = target.getFileSystem(context.spark().sparkContext().hadoopConfiguration());
-      fs.setWriteChecksum(false); // no .crc files beside the extracts on a local disk
+    // A private instance: no .crc files beside the extracts on a local disk, without turning them
+    // off in Hadoop's cached file system, which every other writer in this JVM shares (the run
+    // state written after this action would otherwise be left beside a stale .crc).
+    try (FileSystem fs = FileSystem.newInstance(target.toUri(), context.spark().sparkContext().hadoopConfiguration())) {
+      fs.setWriteChecksum(false);
       fs.mkdirs(tmp);
       BiConsumer<String, Dataset<Row>> sink = (name, rows) -> {
         context.stage("extract " + name);
@@ -101,12 +104,7 @@ public final class ReportExtractsJob implements Job {
       try (var out = fs.create(new Path(tmp, SETTINGS))) {
         out.write(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(settings));
       }
-      if (fs.exists(target)) {
-        fs.delete(target, true);
-      }
-      if (!fs.rename(tmp, target)) {
-        throw new IOException("rename " + tmp + " to " + target + " failed");
-      }
+      context.warehouse().moveIntoPlace(tmp.toString(), target.toString());
     } catch (IOException | UncheckedIOException e) {
       throw new JobFailedException("Cannot write the report extracts to " + target + ": " + e.getMessage(), e);
     }

@@ -133,7 +133,7 @@ final class KillHarness {
     referenceExit = s;
     check(s == 0 || s == 3, "the uninterrupted run failed (exit " + s + "), see " + work.resolve("reference.log"));
     reference = snapshot(ref);
-    log.printf(Locale.ROOT, "reliability: uninterrupted run %.0fs%n", (System.nanoTime() - t) / 1e9);
+    log.printf(Locale.ROOT, "reliability: uninterrupted run %.0fs, exit %d%n", (System.nanoTime() - t) / 1e9, s);
     List<String> same = new ArrayList<>();
     reference.tables().forEach((k, v) -> {
       if (v.equals(before.tables().get(k))) {
@@ -260,9 +260,17 @@ final class KillHarness {
       }
       if (m == null) {
         List<String> problems = new ArrayList<>();
-        boolean equal = exit == referenceExit && equal(reference, snapshot(wh), "after the last --resume", problems);
+        if (exit != referenceExit) {
+          problems.add("the last --resume run ended with exit " + exit + ", the uninterrupted run with "
+              + referenceExit + ": " + summaryLine(text) + ", see " + out);
+        }
+        boolean equal = equal(reference, snapshot(wh), "after the last --resume", problems) && exit == referenceExit;
         int s = nightly(wh, work.resolve("chain-rerun.log"), false, false, List.of());
-        equal = equal && s == referenceExit && equal(reference, snapshot(wh), "after a plain rerun", problems);
+        if (s != referenceExit) {
+          problems.add("the plain rerun ended with exit " + s + ", the uninterrupted run with " + referenceExit
+              + ": " + summaryLine(read(work.resolve("chain-rerun.log"))) + ", see " + work.resolve("chain-rerun.log"));
+        }
+        equal = equal(reference, snapshot(wh), "after a plain rerun", problems) && equal && s == referenceExit;
         for (int k = 0; k < outcomes.size(); k++) {
           Outcome o = outcomes.get(k);
           List<String> all = new ArrayList<>(o.problems());
@@ -330,6 +338,10 @@ final class KillHarness {
     return text.contains("FAILED(") ? 1 : text.matches("(?s).*summary: \\d+ actions, \\d+ OK, [1-9]\\d* NOT BLESSED.*") ? 3 : 0;
   }
 
+  private static String summaryLine(String text) {
+    return text.lines().filter(l -> l.startsWith("nightly summary:")).findFirst().orElse("no summary line");
+  }
+
   private static String failedLine(String text) {
     return text.lines().filter(l -> l.contains("FAILED(")).findFirst().orElse("-");
   }
@@ -386,6 +398,9 @@ final class KillHarness {
             + missing.size() + " e.g. " + first(missing) + "; unexpected " + extra.size() + " e.g. " + first(extra));
       }
     });
+    if (!expected.dirs().keySet().equals(actual.dirs().keySet())) { // e.g. a second model version
+      problems.add(when + ": directories " + actual.dirs().keySet() + ", expected " + expected.dirs().keySet());
+    }
     expected.dirs().forEach((d, files) -> {
       if (!files.equals(actual.dirs().get(d))) {
         problems.add(when + ": directory " + d + " holds " + actual.dirs().get(d) + ", expected " + files);
