@@ -2,6 +2,7 @@ package dev.nightjar.publish;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.nightjar.tables.Warehouse;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -66,9 +67,7 @@ public final class ModelRegistry {
   public static ModelRegistry open(String warehouseRoot, Configuration conf) {
     Path root = new Path(new Path(warehouseRoot), DIR);
     try {
-      // A private instance, so turning off .crc side files does not change Spark's cached one.
-      FileSystem fs = FileSystem.newInstance(root.toUri(), conf);
-      fs.setWriteChecksum(false);
+      FileSystem fs = Warehouse.withoutChecksums(root, conf);
       Path qualified = fs.makeQualified(root);
       return new ModelRegistry(fs, FileContext.getFileContext(qualified.toUri(), conf), qualified);
     } catch (IOException e) {

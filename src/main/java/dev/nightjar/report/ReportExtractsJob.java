@@ -77,11 +77,7 @@ public final class ReportExtractsJob implements Job {
     Path tmp = new Path(Warehouse.tmpBeside(target.toString()));
     JobResult.Builder result = JobResult.builder(name());
     Map<String, Long> extracts = new LinkedHashMap<>();
-    // A private instance: no .crc files beside the extracts on a local disk, without turning them
-    // off in Hadoop's cached file system, which every other writer in this JVM shares (the run
-    // state written after this action would otherwise be left beside a stale .crc).
-    try (FileSystem fs = FileSystem.newInstance(target.toUri(), context.spark().sparkContext().hadoopConfiguration())) {
-      fs.setWriteChecksum(false);
+    try (FileSystem fs = Warehouse.withoutChecksums(target, context.spark().sparkContext().hadoopConfiguration())) {
       fs.mkdirs(tmp);
       BiConsumer<String, Dataset<Row>> sink = (name, rows) -> {
         context.stage("extract " + name);

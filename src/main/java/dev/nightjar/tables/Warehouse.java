@@ -130,6 +130,19 @@ public final class Warehouse {
   }
 
   /**
+   * A private file-system instance for {@code path} that writes no {@code .crc} side files on a
+   * local disk (model versions, report extracts: read by other tools). Private, because turning
+   * checksums off in Hadoop's cached instance would change every other writer in the JVM: a file
+   * rewritten without its checksum then sits beside the stale one and fails the next read. Close it
+   * after use.
+   */
+  public static FileSystem withoutChecksums(Path path, org.apache.hadoop.conf.Configuration conf) throws IOException {
+    FileSystem fs = FileSystem.newInstance(path.toUri(), conf);
+    fs.setWriteChecksum(false);
+    return fs;
+  }
+
+  /**
    * A fresh temporary directory beside {@code target} (same file system, so {@link #moveIntoPlace}
    * is a rename), named {@code .tmp-*} so that readers listing model versions never take it for one.
    */
