@@ -1,15 +1,12 @@
 package dev.nightjar.budget;
 
-import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.floor;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.log;
 import static org.apache.spark.sql.functions.pow;
-import static org.apache.spark.sql.functions.sqrt;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
@@ -21,13 +18,13 @@ import dev.nightjar.common.JobFailedException;
 import dev.nightjar.common.JobResult;
 import dev.nightjar.common.Settings;
 import dev.nightjar.publish.BlessingGate;
+import dev.nightjar.tables.Deterministic;
 import dev.nightjar.tables.Warehouse;
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.ml.PipelineModel;
-import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -103,7 +100,7 @@ public final class TrainBudgetJob implements Job {
       throw new JobFailedException("Table " + BudgetFeaturesJob.OUTPUT + " does not exist in warehouse "
           + w.root() + ": run budget-features for " + ds + " first");
     }
-    Dataset<Row> examples = BudgetModels.withInputs(
+    Dataset<Row> rows = BudgetModels.withInputs(
             w.read(BudgetFeaturesJob.OUTPUT, ds).where(col("point").equalTo(AsOfFeatures.POINT_CAMPAIGN)))
         .withColumn("sold", when(col("sales_generated").gt(0), 1.0).otherwise(0.0))
         .withColumn("ln_cpv", when(col("visitors_acquired").gt(0).and(col("spend").gt(0)),
@@ -112,7 +109,10 @@ public final class TrainBudgetJob implements Job {
         // A campaign whose window holds few daily rows says little about the shop's state, and
         // one created in the last outcome-days is still running: its outcome is not final.
         .where(col("budget").gt(0).and(col("days_30d").geq(o.minWindowDays()))
-            .and(col("as_of").leq(lit(ds.minusDays(o.outcomeDays()).toString()).cast("date"))))
+            .and(col("as_of").leq(lit(ds.minusDays(o.outcomeDays()).toString()).cast("date"))));
+    // One partition in an order fixed by the rows: the fits below then give the same bits
+    // whatever files budget_features is in (a resume or a compaction rewrites them).
+    Dataset<Row> examples = Deterministic.canonical(rows, "campaign_id", "shop_id", "as_of")
         .persist(StorageLevel.MEMORY_AND_DISK());
     try {
       context.stage("count training examples");
@@ -138,15 +138,13 @@ public final class TrainBudgetJob implements Job {
           .stat().approxQuantile("resid", new double[] {o.lowQ(), o.highQ()}, 1e-4);
       PipelineModel range = BudgetModels.withBand(reg, q[0], q[1], train);
       context.stage("measure budget range on the holdout");
-      Row rm = range.transform(test).agg(
-              avg(when(col("budget").between(col(BudgetModels.BUDGET_LOW), col(BudgetModels.BUDGET_HIGH)), 1.0)
-                  .otherwise(0.0)),
-              sqrt(avg(pow(col("ln_budget").minus(col(BudgetModels.RANGE_PRED)), 2))))
-          .first();
-      double coverage = rm.getDouble(0);
+      double[] rm = HoldoutMetrics.means(range.transform(test),
+          when(col("budget").between(col(BudgetModels.BUDGET_LOW), col(BudgetModels.BUDGET_HIGH)), 1.0).otherwise(0.0),
+          pow(col("ln_budget").minus(col(BudgetModels.RANGE_PRED)), 2));
+      double coverage = rm[0];
       gated.put("range_coverage", coverage);
       gated.put("range_coverage_error", Math.abs(coverage - (o.highQ() - o.lowQ())));
-      gated.put("range_rmse_log", rm.getDouble(1));
+      gated.put("range_rmse_log", Math.sqrt(rm[1]));
       info.put("range_low_residual", q[0]);
       info.put("range_high_residual", q[1]);
 
@@ -157,19 +155,17 @@ public final class TrainBudgetJob implements Job {
       Dataset<Row> scored = chance.transform(test).withColumn("p", BudgetModels.chance())
           .select(col("sold"), col("p"), col(BudgetModels.CHANCE_RAW)).persist(StorageLevel.MEMORY_AND_DISK());
       try {
-        double auc = new BinaryClassificationEvaluator().setLabelCol("sold")
-            .setRawPredictionCol(BudgetModels.CHANCE_RAW).setMetricName("areaUnderROC").evaluate(scored);
-        gated.put("auc", auc);
+        Column margin = org.apache.spark.ml.functions.vector_to_array(col(BudgetModels.CHANCE_RAW), "float64").getItem(1);
+        gated.put("auc", HoldoutMetrics.auc(scored, col("sold"), margin));
         Column p = least(greatest(col("p"), lit(1e-15)), lit(1 - 1e-15));
-        Row lm = scored.agg(
-                avg(col("sold").multiply(log(p)).plus(lit(1.0).minus(col("sold")).multiply(log(lit(1.0).minus(p)))).multiply(-1)),
-                avg(col("sold")), avg(col("p")))
-            .first();
-        gated.put("log_loss", lm.getDouble(0));
-        calibration = calibrationBins(scored);
-        gated.put("calibration_error", calibrationError(calibration));
-        info.put("holdout_sold_rate", lm.getDouble(1));
-        info.put("holdout_mean_chance", lm.getDouble(2));
+        double[] lm = HoldoutMetrics.means(scored,
+            col("sold").multiply(log(p)).plus(lit(1.0).minus(col("sold")).multiply(log(lit(1.0).minus(p)))).multiply(-1),
+            col("sold"), col("p"));
+        gated.put("log_loss", lm[0]);
+        calibration = HoldoutMetrics.calibrationBins(scored);
+        gated.put("calibration_error", HoldoutMetrics.calibrationError(calibration));
+        info.put("holdout_sold_rate", lm[1]);
+        info.put("holdout_mean_chance", lm[2]);
       } finally {
         scored.unpersist();
       }
@@ -179,8 +175,8 @@ public final class TrainBudgetJob implements Job {
       Dataset<Row> cpvTest = test.where(col("ln_cpv").isNotNull());
       PipelineModel cpv = BudgetModels.cpvPipeline(o.maxIter(), o.regParam()).fit(cpvTrain);
       context.stage("measure cost-per-visitor regression on the holdout");
-      Row cm = cpv.transform(cpvTest).agg(sqrt(avg(pow(col("ln_cpv").minus(col(BudgetModels.CPV_PRED)), 2)))).first();
-      gated.put("cpv_rmse_log", cm.isNullAt(0) ? Double.NaN : cm.getDouble(0));
+      double[] cm = HoldoutMetrics.means(cpv.transform(cpvTest), pow(col("ln_cpv").minus(col(BudgetModels.CPV_PRED)), 2));
+      gated.put("cpv_rmse_log", Math.sqrt(cm[0]));
 
       context.stage("judge against thresholds and the last runs");
       List<Map<String, Double>> past = ModelMetrics.history(w, BudgetModels.MODEL, ds, o.gate().history());
@@ -223,27 +219,6 @@ public final class TrainBudgetJob implements Job {
     } finally {
       examples.unpersist();
     }
-  }
-
-  /** The holdout in 10 chance bins: bin (0-9), rows, mean chance, sold rate (schema {@link ModelMetrics#CALIBRATION}). */
-  static List<Row> calibrationBins(Dataset<Row> scored) {
-    return scored
-        .groupBy(least(floor(col("p").multiply(10)), lit(9)).cast("int").as("bin"))
-        .agg(count(lit(1)).as("n"), avg("p").as("p"), avg("sold").as("y"))
-        .orderBy("bin")
-        .collectAsList();
-  }
-
-  /** Expected calibration error: the row-weighted mean |mean chance - sold rate| over the chance bins. */
-  static double calibrationError(List<Row> bins) {
-    long n = 0;
-    double err = 0;
-    for (Row b : bins) {
-      long k = b.getLong(1);
-      n += k;
-      err += k * Math.abs(b.getDouble(2) - b.getDouble(3));
-    }
-    return n == 0 ? Double.NaN : err / n;
   }
 
   private static double round(double v) {
