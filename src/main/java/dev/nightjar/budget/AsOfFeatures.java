@@ -10,6 +10,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
+import dev.nightjar.tables.Deterministic;
 import java.time.LocalDate;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -34,6 +35,15 @@ final class AsOfFeatures {
   static final String POINT_CURRENT = "current";
 
   private AsOfFeatures() {}
+
+  /**
+   * The mean of {@code c} over a frame, null for none. Its sum is exact: a shop's campaigns of one
+   * day tie in the frame's order, which then depends on how the input was read.
+   */
+  private static Column exactMean(Column c, WindowSpec frame) {
+    Column n = count(c).over(frame);
+    return when(n.gt(0), Deterministic.exactSum(c).over(frame).cast("double").divide(n));
+  }
 
   private static Column dayNumber(Column date) {
     return datediff(date, lit("1970-01-01").cast("date"));
@@ -79,8 +89,8 @@ final class AsOfFeatures {
             coalesce(sum(col("v_marketing_sales")).over(recent), lit(0.0)).as("marketing_sales_30d"),
             pastCampaigns.as("past_campaigns"),
             pastSuccesses.as("past_successes"),
-            avg(col("c_ln_budget")).over(past).as("past_budget_ln_mean"),
-            avg(col("c_ln_cpv")).over(past).as("past_cpv_ln_mean"),
+            exactMean(col("c_ln_budget"), past).as("past_budget_ln_mean"),
+            exactMean(col("c_ln_cpv"), past).as("past_cpv_ln_mean"),
             col("objective"), col("budget"), col("spend"), col("visitors_acquired"), col("sales_generated"))
         .where(col("point").isin(POINT_CAMPAIGN, POINT_CURRENT));
 
