@@ -187,8 +187,8 @@ public final class EntropyBench implements Job {
       QueryEntropy.Decision decision, String out) {
     long t0 = System.nanoTime();
     try (EntropyJob.Computation c = EntropyJob.Computation.prepare(context, w, catalogPath, log, context.runDate())) {
-      if (c.spellings().counts().size() != 1) {
-        throw new JobFailedException("The generated log has bad rows: " + c.spellings().counts());
+      if (c.counts().size() != 1) {
+        throw new JobFailedException("The generated log has bad rows: " + c.counts());
       }
       long t = System.nanoTime();
       context.stage("spark entropy of " + log);
@@ -197,7 +197,6 @@ public final class EntropyBench implements Job {
       long t2 = System.nanoTime();
       Dataset<Row> table = QueryEntropy.decide(e, decision);
       if (context.flag("explain")) {
-        e.cells().explain("formatted");
         e.queries().explain("formatted");
         table.explain("formatted");
       }
