@@ -5,9 +5,11 @@ import java.io.Serializable;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Set;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -16,10 +18,11 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * The per-query fold of {@link QueryEntropy#fold}: over one partition of the classified log,
- * hashed by query and sorted by (query, top id, sub id, product number), it passes refused rows
+ * sorted by a 64-bit hash of the query (so a query's rows are adjacent), it passes refused rows
  * through and turns each query's good rows into one row of figures. Every sum over a query's
  * categories is a double sum in category-id (name) order, so a query's figures depend only on its
- * rows, never on how the log was partitioned: bit-identical on any cluster, without decimals.
+ * rows, never on how the log was partitioned or ordered: bit-identical on any cluster, without
+ * decimals.
  */
 final class EntropyFold implements MapPartitionsFunction<Row, Row> {
   private static final long serialVersionUID = 1L;
@@ -27,8 +30,11 @@ final class EntropyFold implements MapPartitionsFunction<Row, Row> {
   /** The input columns, in order. */
   static final String[] INPUT = {
     Quarantine.REASON, Quarantine.RAW, QueryEntropy.QUERY, QueryEntropy.RAW_HASH, QueryEntropy.SEARCHES,
-    QueryEntropy.PRODUCT_NO, QueryEntropy.TOP_ID, QueryEntropy.SUB_ID
+    QueryEntropy.PRODUCT_NO, QueryEntropy.TOP_ID, QueryEntropy.SUB_ID, EntropyFold.QUERY_HASH
   };
+
+  /** The sort key: one long, which Spark sorts by radix on its prefix alone (no row comparisons). */
+  static final String QUERY_HASH = "query_hash";
 
   /** Per top-level category of the query: ids in increasing order and results. */
   static final String L1_IDS = "l1_ids";
@@ -89,7 +95,9 @@ final class EntropyFold implements MapPartitionsFunction<Row, Row> {
   public Iterator<Row> call(Iterator<Row> in) {
     return new Iterator<>() {
       private final ArrayDeque<Row> ready = new ArrayDeque<>();
-      private final Group g = new Group();
+      // The queries of the current hash: one, unless two queries' hashes collide.
+      private final Map<String, Group> open = new HashMap<>();
+      private long hash;
 
       @Override
       public boolean hasNext() {
@@ -98,18 +106,27 @@ final class EntropyFold implements MapPartitionsFunction<Row, Row> {
           if (!r.isNullAt(0)) {
             ready.add(RowFactory.create(r.getString(0), r.getString(1), null, null, null, null, null, null, null,
                 null, null, null, null, null, null, null, null, null, null));
-          } else {
-            String q = r.getString(2);
-            if (g.query != null && !g.query.equals(q)) {
-              ready.add(g.finish(cats));
-            }
-            g.add(q, r.getLong(3), r.getLong(4), r.getLong(5), r.getInt(6), r.isNullAt(7) ? -1 : r.getInt(7));
+            continue;
           }
+          long h = r.getLong(8);
+          if (!open.isEmpty() && h != hash) {
+            flush();
+          }
+          hash = h;
+          open.computeIfAbsent(r.getString(2), Group::new)
+              .add(r.getLong(3), r.getLong(4), r.getLong(5), r.getInt(6), r.isNullAt(7) ? -1 : r.getInt(7));
         }
-        if (ready.isEmpty() && g.query != null) {
-          ready.add(g.finish(cats));
+        if (ready.isEmpty() && !in.hasNext()) {
+          flush();
         }
         return !ready.isEmpty();
+      }
+
+      private void flush() {
+        for (Group g : open.values()) {
+          ready.add(g.finish(cats));
+        }
+        open.clear();
       }
 
       @Override
@@ -124,41 +141,53 @@ final class EntropyFold implements MapPartitionsFunction<Row, Row> {
 
   /** The good rows of one query seen so far, as distinct-result counts per (top, sub) cell. */
   private static final class Group {
-    String query;
+    final String query;
     long rows;
-    int cells;
-    int[] top = new int[16];
-    int[] sub = new int[16];
-    long[] r = new long[16];
-    long lastProduct;
+    /** Cell key (top id << 32 | sub id + 1) to its index in {@link #r}. */
+    final Map<Long, Integer> cellIndex = new HashMap<>();
+    long[] r = new long[8];
+    final Set<Long> products = new HashSet<>();
     final Map<Long, Long> spellings = new HashMap<>();
 
-    void add(String q, long rawHash, long searches, long product, int topId, int subId) {
-      if (query == null) {
-        query = q;
-      }
+    Group(String query) {
+      this.query = query;
+    }
+
+    void add(long rawHash, long searches, long product, int topId, int subId) {
       rows++;
       spellings.merge(rawHash, searches, Math::max);
-      if (cells > 0 && top[cells - 1] == topId && sub[cells - 1] == subId) {
-        if (product != lastProduct) {
-          r[cells - 1]++;
-        }
-      } else {
-        if (cells == top.length) {
-          top = Arrays.copyOf(top, 2 * cells);
-          sub = Arrays.copyOf(sub, 2 * cells);
-          r = Arrays.copyOf(r, 2 * cells);
-        }
-        top[cells] = topId;
-        sub[cells] = subId;
-        r[cells] = 1;
-        cells++;
+      if (!products.add(product)) {
+        return; // a repeated result (a product lies in one cell)
       }
-      lastProduct = product;
+      Integer i = cellIndex.computeIfAbsent(cellKey(topId, subId), k -> cellIndex.size());
+      if (i == r.length) {
+        r = Arrays.copyOf(r, 2 * i);
+      }
+      r[i]++;
+    }
+
+    private static long cellKey(int topId, int subId) {
+      return ((long) topId << 32) | (subId + 1L);
     }
 
     Row finish(Table t) {
-      // Level 1: the cells of a top-level category are adjacent (sorted by top id, then sub id).
+      // The cells in (top id, sub id) order, a missing second level first: the order of every sum.
+      int cells = cellIndex.size();
+      long[] keys = new long[cells];
+      int c = 0;
+      for (long k : cellIndex.keySet()) {
+        keys[c++] = k;
+      }
+      Arrays.sort(keys);
+      int[] top = new int[cells];
+      int[] sub = new int[cells];
+      long[] r = new long[cells];
+      for (int i = 0; i < cells; i++) {
+        top[i] = (int) (keys[i] >>> 32);
+        sub[i] = (int) (keys[i] & 0xffffffffL) - 1;
+        r[i] = this.r[cellIndex.get(keys[i])];
+      }
+      // Level 1: the cells of a top-level category are adjacent.
       int k1 = 0;
       int[] ids1 = new int[cells];
       long[] r1 = new long[cells];
@@ -220,10 +249,6 @@ final class EntropyFold implements MapPartitionsFunction<Row, Row> {
       Row out = RowFactory.create(null, null, query, n1, bestTop, t.tops()[bestTop],
           entropy(n1, s1c, k1), entropy(a1, s1a, k1), entropy(n2, s2c, k2), entropy(a2, s2a, k2),
           a1, n2, a2, volume, rows, l1Ids, l1R, Arrays.copyOf(ids2, k2), Arrays.copyOf(r2, k2));
-      query = null;
-      rows = 0;
-      cells = 0;
-      spellings.clear();
       return out;
     }
   }

@@ -254,7 +254,10 @@ public final class EntropyJob implements Job {
         c.cats = QueryEntropy.Categories.of(c.catalog);
         // The only pass over the log: the checks, the volumes, the entropies and the quarantine
         // all read this small result (a row per query and per refused row).
-        c.folded = QueryEntropy.fold(classify(log, c.cats, c.catalogSize <= BROADCAST_MAX_PRODUCTS), c.cats)
+        boolean uniqueHashes =
+            c.catalog.select(functions.xxhash64(col(QueryEntropy.PRODUCT_ID))).distinct().count() == c.catalogSize;
+        c.folded = QueryEntropy.fold(
+                classify(log, c.cats, c.catalogSize <= BROADCAST_MAX_PRODUCTS, uniqueHashes), c.cats)
             .persist(StorageLevel.MEMORY_AND_DISK());
         Column reason = col(Quarantine.REASON);
         c.counts = new java.util.TreeMap<>();
@@ -349,7 +352,8 @@ public final class EntropyJob implements Job {
    * Adds {@value Quarantine#REASON} (null for a good row), {@value Quarantine#RAW} and the columns
    * {@link QueryEntropy#fold} reads.
    */
-  static Dataset<Row> classify(Dataset<Row> log, QueryEntropy.Categories cats, boolean broadcastCatalog) {
+  static Dataset<Row> classify(Dataset<Row> log, QueryEntropy.Categories cats, boolean broadcastCatalog,
+      boolean hashJoin) {
     Column raw = Quarantine.rawJson(log);
     Column searchesRaw = has(log, QueryEntropy.SEARCHES) ? col(QueryEntropy.SEARCHES) : lit(null);
     boolean integral = has(log, QueryEntropy.SEARCHES)
@@ -368,10 +372,25 @@ public final class EntropyJob implements Job {
             functions.trim(col(QueryEntropy.PRODUCT_ID).cast(DataTypes.StringType)).as("pid"),
             searchesRaw.isNotNull().as("searches_given"),
             searches.as(QueryEntropy.SEARCHES));
-    Dataset<Row> products = cats.products().withColumn("known", lit(true));
+    // Joined on a 64-bit hash of the id when the catalog's hashes are unique: a long key is a
+    // direct lookup, where a string key took a quarter of the pass probing Spark's byte map. The
+    // ids are compared after the join, so an unknown id whose hash matches a product stays unknown.
+    Dataset<Row> products = cats.products().withColumnRenamed(QueryEntropy.PRODUCT_ID, "catalog_id");
+    Column match;
+    if (hashJoin) {
+      products = products.withColumn("catalog_key", functions.xxhash64(col("catalog_id")));
+      prepared = prepared.withColumn("pid_key", functions.xxhash64(col("pid")));
+      match = col("pid_key").equalTo(col("catalog_key"));
+    } else {
+      match = col("pid").equalTo(col("catalog_id"));
+    }
+    Column known = col("catalog_id").isNotNull().and(col("catalog_id").equalTo(col("pid")));
     Dataset<Row> joined =
-        prepared.join(broadcastCatalog ? broadcast(products) : products, col("pid").equalTo(products.col(QueryEntropy.PRODUCT_ID)), "left")
-            .drop(products.col(QueryEntropy.PRODUCT_ID))
+        prepared.join(broadcastCatalog ? broadcast(products) : products, match, "left")
+            .withColumn("known", when(known, lit(true)))
+            .withColumn(QueryEntropy.PRODUCT_NO, when(known, col(QueryEntropy.PRODUCT_NO)))
+            .withColumn(QueryEntropy.TOP_ID, when(known, col(QueryEntropy.TOP_ID)))
+            .withColumn(QueryEntropy.SUB_ID, when(known, col(QueryEntropy.SUB_ID)))
             .withColumnRenamed("pid", QueryEntropy.PRODUCT_ID);
     Column q = col(QueryEntropy.QUERY);
     Column pid = col(QueryEntropy.PRODUCT_ID);

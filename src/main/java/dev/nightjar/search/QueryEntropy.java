@@ -215,11 +215,13 @@ public final class QueryEntropy {
    */
   public static Dataset<Row> fold(Dataset<Row> classified, Categories cats) {
     Column[] in = Arrays.stream(EntropyFold.INPUT).map(functions::col).toArray(Column[]::new);
-    // Sorting, not hash aggregation: a query's rows arrive together, its cells in id order, and a
-    // repeated result next to the first; the fold then needs no map and no second pass.
-    return classified.select(in)
-        .repartition(col(QUERY))
-        .sortWithinPartitions(col(QUERY), col(TOP_ID), col(SUB_ID), col(PRODUCT_NO))
+    // Sorting, not hash aggregation (no map of every (query, product) pair, spills gracefully),
+    // and on one long key: a radix sort of prefixes, where sorting by the query string and the
+    // category ids compared whole rows for every pair of the same query.
+    return classified.withColumn(EntropyFold.QUERY_HASH, functions.xxhash64(col(QUERY)))
+        .select(in)
+        .repartition(col(EntropyFold.QUERY_HASH))
+        .sortWithinPartitions(EntropyFold.QUERY_HASH)
         .mapPartitions(new EntropyFold(cats.table()), Encoders.row(EntropyFold.OUTPUT));
   }
 

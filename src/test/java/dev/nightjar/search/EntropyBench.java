@@ -148,10 +148,17 @@ public final class EntropyBench implements Job {
    */
   static void generateLog(SparkSession spark, String catalogPath, long rows, long queries, String out) {
     Dataset<Row> catalog = spark.read().parquet(catalogPath);
-    Dataset<Row> leaves =
-        catalog.groupBy("category").agg(functions.count(lit(1)).as("size"))
-            .withColumn("leaf", functions.row_number().over(Window.orderBy("category")).minus(1));
-    long leafCount = leaves.count();
+    // The leaves are few: numbered on the driver, not in a window over the whole catalog.
+    List<Row> sizes = new java.util.ArrayList<>(
+        catalog.groupBy("category").agg(functions.count(lit(1)).as("size")).collectAsList());
+    sizes.sort(java.util.Comparator.comparing(r -> r.getString(0)));
+    List<Row> numbered = new java.util.ArrayList<>();
+    for (int i = 0; i < sizes.size(); i++) {
+      numbered.add(org.apache.spark.sql.RowFactory.create(sizes.get(i).getString(0), sizes.get(i).getLong(1), (long) i));
+    }
+    Dataset<Row> leaves = spark.createDataFrame(numbered, new org.apache.spark.sql.types.StructType()
+        .add("category", "string").add("size", "long").add("leaf", "long"));
+    long leafCount = numbered.size();
     Dataset<Row> slots =
         catalog.join(broadcast(leaves.select("category", "leaf")), "category")
             .withColumn("slot", functions.row_number().over(Window.partitionBy("leaf").orderBy("product_id")).minus(1))
