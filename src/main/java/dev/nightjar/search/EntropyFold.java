@@ -139,6 +139,27 @@ final class EntropyFold implements MapPartitionsFunction<Row, Row> {
     };
   }
 
+  /**
+   * The sums of one level over its categories, added in id order: results n, Σ r·log2(r),
+   * affinities a = Σ r/t and Σ a·log2(a), as Spark's {@code r * log(2.0, r)} computes each term.
+   */
+  private static final class Sums {
+    int k;
+    long n;
+    double sc;
+    double a;
+    double sa;
+
+    void add(long r, long size) {
+      double ai = (double) r / size;
+      k++;
+      n += r;
+      sc += r * log2(r);
+      a += ai;
+      sa += ai * log2(ai);
+    }
+  }
+
   /** The good rows of one query seen so far, as distinct-result counts per (top, sub) cell. */
   private static final class Group {
     final String query;
@@ -198,42 +219,25 @@ final class EntropyFold implements MapPartitionsFunction<Row, Row> {
         }
         r1[k1 - 1] += r[i];
       }
-      long n1 = 0;
-      double s1c = 0;
-      double a1 = 0;
-      double s1a = 0;
+      Sums l1 = new Sums();
       int best = 0;
       for (int i = 0; i < k1; i++) {
-        long ri = r1[i];
-        double ai = (double) ri / t.topSizes()[ids1[i]];
-        n1 += ri;
-        s1c += ri * log2(ri);
-        a1 += ai;
-        s1a += ai * log2(ai);
+        l1.add(r1[i], t.topSizes()[ids1[i]]);
         // Most results, ties to the lowest id: the name that sorts first.
-        if (ri > r1[best]) {
+        if (r1[i] > r1[best]) {
           best = i;
         }
       }
       int bestTop = ids1[best];
       // Level 2: the children of the top category, over results that have a second level.
-      int k2 = 0;
+      Sums l2 = new Sums();
       Integer[] ids2 = new Integer[cells];
       Long[] r2 = new Long[cells];
-      long n2 = 0;
-      double s2c = 0;
-      double a2 = 0;
-      double s2a = 0;
       for (int i = 0; i < cells; i++) {
         if (top[i] == bestTop && sub[i] >= 0) {
-          long ri = r[i];
-          double ai = (double) ri / t.subSizes()[sub[i]];
-          n2 += ri;
-          s2c += ri * log2(ri);
-          a2 += ai;
-          s2a += ai * log2(ai);
-          ids2[k2] = sub[i];
-          r2[k2++] = ri;
+          l2.add(r[i], t.subSizes()[sub[i]]);
+          ids2[l2.k - 1] = sub[i];
+          r2[l2.k - 1] = r[i];
         }
       }
       long volume = 0;
@@ -246,9 +250,9 @@ final class EntropyFold implements MapPartitionsFunction<Row, Row> {
         l1Ids[i] = ids1[i];
         l1R[i] = r1[i];
       }
-      Row out = RowFactory.create(null, null, query, n1, bestTop, t.tops()[bestTop],
-          entropy(n1, s1c, k1), entropy(a1, s1a, k1), entropy(n2, s2c, k2), entropy(a2, s2a, k2),
-          a1, n2, a2, volume, rows, l1Ids, l1R, Arrays.copyOf(ids2, k2), Arrays.copyOf(r2, k2));
+      Row out = RowFactory.create(null, null, query, l1.n, bestTop, t.tops()[bestTop],
+          entropy(l1.n, l1.sc, l1.k), entropy(l1.a, l1.sa, l1.k), entropy(l2.n, l2.sc, l2.k), entropy(l2.a, l2.sa, l2.k),
+          l1.a, l2.n, l2.a, volume, rows, l1Ids, l1R, Arrays.copyOf(ids2, l2.k), Arrays.copyOf(r2, l2.k));
       return out;
     }
   }
