@@ -32,7 +32,6 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.storage.StorageLevel;
@@ -166,8 +165,8 @@ public final class EntropyJob implements Job {
     LocalDate ds = context.runDate();
 
     try (Computation c = Computation.prepare(context, w, o.products(), o.searchLog(), ds)) {
-      Dataset<Row> rejected = c.classified().where(col(Quarantine.REASON).isNotNull());
-      Map<String, Long> counts = c.spellings().counts();
+      Dataset<Row> rejected = c.rejected();
+      Map<String, Long> counts = c.counts();
       long total = counts.values().stream().mapToLong(Long::longValue).sum();
       long bad = total - counts.getOrDefault(GOOD, 0L);
       Quarantine.checkShare(name(), o.searchLog(), total, rejected, bad, o.maxQuarantineShare());
@@ -224,17 +223,17 @@ public final class EntropyJob implements Job {
   }
 
   /**
-   * The persisted intermediate results of one entropy computation, shared by the job and its
-   * benchmark: the catalog, its categories, the classified log and its per-spelling volumes, and
-   * (on first use) the entropies. {@link #close} releases every cached piece.
+   * The persisted intermediate results of one entropy computation, shared by the job, its
+   * benchmark and the report extracts: the catalog, its categories, and the log folded per query
+   * in one pass ({@link QueryEntropy#fold}: every query's figures and the refused rows), with the
+   * rows per quarantine reason. {@link #close} releases every cached piece.
    */
   static final class Computation implements AutoCloseable {
     private final Dataset<Row> catalog;
     private long catalogSize;
     private QueryEntropy.Categories cats;
-    private Dataset<Row> classified;
-    private Spellings spellings;
-    private QueryEntropy.Entropies entropies;
+    private Dataset<Row> folded;
+    private Map<String, Long> counts;
 
     private Computation(Dataset<Row> catalog) {
       this.catalog = catalog;
@@ -242,16 +241,30 @@ public final class EntropyJob implements Job {
 
     static Computation prepare(JobContext context, Warehouse w, String products, String log, LocalDate ds) {
       context.stage("read products " + products);
-      Computation c = new Computation(catalog(w, products, ds).persist(StorageLevel.MEMORY_AND_DISK()));
+      Dataset<Row> catalog = catalog(w, products, ds);
+      context.stage("read, check and fold search log " + log);
+      return of(catalog, searchLog(w, log, ds));
+    }
+
+    /** From a catalog as {@link #catalog} gives it and a search log with its columns checked. */
+    static Computation of(Dataset<Row> catalog, Dataset<Row> log) {
+      Computation c = new Computation(catalog.persist(StorageLevel.MEMORY_AND_DISK()));
       try {
         c.catalogSize = c.catalog.count();
-        c.cats = categories(c.catalog);
-        context.stage("read and check search log " + log);
-        // Persisted: the checks, the volumes, the entropies and the quarantine all read it, and
-        // reading, normalizing and joining the log is the expensive part.
-        c.classified = classify(searchLog(w, log, ds), c.cats, c.catalogSize <= BROADCAST_MAX_PRODUCTS)
+        c.cats = QueryEntropy.Categories.of(c.catalog);
+        // The only pass over the log: the checks, the volumes, the entropies and the quarantine
+        // all read this small result (a row per query and per refused row).
+        boolean uniqueHashes =
+            c.catalog.select(functions.xxhash64(col(QueryEntropy.PRODUCT_ID))).distinct().count() == c.catalogSize;
+        c.folded = QueryEntropy.fold(
+                classify(log, c.cats, c.catalogSize <= BROADCAST_MAX_PRODUCTS, uniqueHashes), c.cats)
             .persist(StorageLevel.MEMORY_AND_DISK());
-        c.spellings = EntropyJob.spellings(c.classified);
+        Column reason = col(Quarantine.REASON);
+        c.counts = new java.util.TreeMap<>();
+        for (Row r : c.folded.groupBy(coalesce(reason, lit(GOOD)))
+            .agg(functions.sum(when(reason.isNull(), col(EntropyFold.ROWS)).otherwise(1L))).collectAsList()) {
+          c.counts.put(r.getString(0), r.getLong(1));
+        }
         return c;
       } catch (RuntimeException e) {
         c.close();
@@ -263,89 +276,32 @@ public final class EntropyJob implements Job {
       return catalogSize;
     }
 
-    Dataset<Row> classified() {
-      return classified;
+    /** Log rows per quarantine reason, {@value #GOOD} for good rows. */
+    Map<String, Long> counts() {
+      return counts;
     }
 
-    Spellings spellings() {
-      return spellings;
+    /** The refused rows: {@value Quarantine#REASON}, {@value Quarantine#RAW}. */
+    Dataset<Row> rejected() {
+      return folded.where(col(Quarantine.REASON).isNotNull()).select(Quarantine.REASON, Quarantine.RAW);
     }
 
     QueryEntropy.Entropies entropies() {
-      if (entropies == null) {
-        entropies = EntropyJob.entropies(classified, spellings.volumes(), cats);
-      }
-      return entropies;
+      return new QueryEntropy.Entropies(
+          folded.where(col(Quarantine.REASON).isNull()).drop(Quarantine.REASON, Quarantine.RAW), cats);
     }
 
     @Override
     public void close() {
-      if (entropies != null) {
-        entropies.queries().unpersist();
-        entropies.cells().unpersist();
-      }
-      if (spellings != null) {
-        spellings.unpersist();
-      }
-      if (cats != null) {
-        cats.unpersist();
-      }
-      if (classified != null) {
-        classified.unpersist();
+      if (folded != null) {
+        folded.unpersist();
       }
       catalog.unpersist();
     }
   }
 
-  /** Status of the good rows in {@link Spellings#counts}. */
+  /** Status of the good rows in {@link Computation#counts}. */
   static final String GOOD = "";
-
-  /**
-   * What one pass over the classified log gives: rows per quarantine reason ({@value #GOOD} for
-   * good rows), and per good spelling (normalized query, hash of the logged text) its largest
-   * {@code searches}, persisted for the search volume.
-   */
-  record Spellings(Map<String, Long> counts, Dataset<Row> volumes, Dataset<Row> cached) {
-    void unpersist() {
-      cached.unpersist();
-    }
-  }
-
-  static Spellings spellings(Dataset<Row> classified) {
-    Dataset<Row> perSpelling =
-        classified.groupBy(coalesce(col(Quarantine.REASON), lit(GOOD)).as("status"),
-                col(QueryEntropy.QUERY), col(QueryEntropy.RAW_HASH))
-            .agg(functions.count(lit(1)).as("rows"), functions.max(QueryEntropy.SEARCHES).as(QueryEntropy.SEARCHES))
-            .persist(StorageLevel.MEMORY_AND_DISK());
-    Map<String, Long> counts = new java.util.TreeMap<>();
-    for (Row r : perSpelling.groupBy("status").agg(functions.sum("rows")).collectAsList()) {
-      counts.put(r.getString(0), r.getLong(1));
-    }
-    return new Spellings(counts, perSpelling.where(col("status").equalTo(GOOD))
-        .select(QueryEntropy.QUERY, QueryEntropy.RAW_HASH, QueryEntropy.SEARCHES), perSpelling);
-  }
-
-  /** The numbered categories of a (persisted) catalog. */
-  static QueryEntropy.Categories categories(Dataset<Row> catalog) {
-    QueryEntropy.Categories cats = QueryEntropy.Categories.of(catalog);
-    QueryEntropy.checkTopCount(cats);
-    return cats;
-  }
-
-  /**
-   * The entropies of the good rows of a classified log, with the per-category cells and the
-   * per-query figures persisted (the decision and the calibration read them again).
-   */
-  static QueryEntropy.Entropies entropies(
-      Dataset<Row> classified, Dataset<Row> volumes, QueryEntropy.Categories cats) {
-    Dataset<Row> good = classified.where(col(Quarantine.REASON).isNull());
-    QueryEntropy.Entropies e = QueryEntropy.entropies(
-        good.select(QueryEntropy.QUERY, QueryEntropy.PRODUCT_NO, QueryEntropy.TOP_ID, QueryEntropy.SUB_ID),
-        volumes, cats);
-    e.cells().persist(StorageLevel.MEMORY_AND_DISK());
-    e.queries().persist(StorageLevel.MEMORY_AND_DISK());
-    return e;
-  }
 
   /**
    * The catalog: one row per product id ({@value QueryEntropy#PRODUCT_ID}, {@value
@@ -394,9 +350,10 @@ public final class EntropyJob implements Job {
 
   /**
    * Adds {@value Quarantine#REASON} (null for a good row), {@value Quarantine#RAW} and the columns
-   * {@link QueryEntropy#entropies} reads.
+   * {@link QueryEntropy#fold} reads.
    */
-  static Dataset<Row> classify(Dataset<Row> log, QueryEntropy.Categories cats, boolean broadcastCatalog) {
+  static Dataset<Row> classify(Dataset<Row> log, QueryEntropy.Categories cats, boolean broadcastCatalog,
+      boolean hashJoin) {
     Column raw = Quarantine.rawJson(log);
     Column searchesRaw = has(log, QueryEntropy.SEARCHES) ? col(QueryEntropy.SEARCHES) : lit(null);
     boolean integral = has(log, QueryEntropy.SEARCHES)
@@ -415,10 +372,25 @@ public final class EntropyJob implements Job {
             functions.trim(col(QueryEntropy.PRODUCT_ID).cast(DataTypes.StringType)).as("pid"),
             searchesRaw.isNotNull().as("searches_given"),
             searches.as(QueryEntropy.SEARCHES));
-    Dataset<Row> products = cats.products().withColumn("known", lit(true));
+    // Joined on a 64-bit hash of the id when the catalog's hashes are unique: a long key is a
+    // direct lookup, where a string key took a quarter of the pass probing Spark's byte map. The
+    // ids are compared after the join, so an unknown id whose hash matches a product stays unknown.
+    Dataset<Row> products = cats.products().withColumnRenamed(QueryEntropy.PRODUCT_ID, "catalog_id");
+    Column match;
+    if (hashJoin) {
+      products = products.withColumn("catalog_key", functions.xxhash64(col("catalog_id")));
+      prepared = prepared.withColumn("pid_key", functions.xxhash64(col("pid")));
+      match = col("pid_key").equalTo(col("catalog_key"));
+    } else {
+      match = col("pid").equalTo(col("catalog_id"));
+    }
+    Column known = col("catalog_id").isNotNull().and(col("catalog_id").equalTo(col("pid")));
     Dataset<Row> joined =
-        prepared.join(broadcastCatalog ? broadcast(products) : products, col("pid").equalTo(products.col(QueryEntropy.PRODUCT_ID)), "left")
-            .drop(products.col(QueryEntropy.PRODUCT_ID))
+        prepared.join(broadcastCatalog ? broadcast(products) : products, match, "left")
+            .withColumn("known", when(known, lit(true)))
+            .withColumn(QueryEntropy.PRODUCT_NO, when(known, col(QueryEntropy.PRODUCT_NO)))
+            .withColumn(QueryEntropy.TOP_ID, when(known, col(QueryEntropy.TOP_ID)))
+            .withColumn(QueryEntropy.SUB_ID, when(known, col(QueryEntropy.SUB_ID)))
             .withColumnRenamed("pid", QueryEntropy.PRODUCT_ID);
     Column q = col(QueryEntropy.QUERY);
     Column pid = col(QueryEntropy.PRODUCT_ID);
@@ -455,25 +427,28 @@ public final class EntropyJob implements Job {
   static Calibration calibrate(Dataset<Row> entropies, QueryEntropy.Decision d, double share) {
     Row totals = entropies.agg(functions.sum(QueryEntropy.VOLUME)).first();
     long volume = totals.isNullAt(0) ? 0 : totals.getLong(0);
-    Dataset<Row> steps =
-        entropies.where(col(QueryEntropy.RESULT_COUNT).geq(d.minResults()))
-            .groupBy(col(d.mode().l1()).as("e"))
-            .agg(functions.sum(QueryEntropy.VOLUME).as("v"))
-            // Only the distinct entropy values go through this one-partition window.
-            .withColumn("cum", functions.sum("v").over(Window.orderBy(col("e").desc())
-                .rowsBetween(Window.unboundedPreceding(), Window.currentRow())));
     if (volume == 0) {
       return new Calibration(d.thresholdL1(), 0.0);
     }
-    List<Row> hits = steps.where(col("cum").geq(share * volume)).orderBy(col("e").desc()).takeAsList(1);
-    if (hits.isEmpty()) {
-      hits = steps.orderBy(col("e").asc()).takeAsList(1);
-      if (hits.isEmpty()) {
-        return new Calibration(d.thresholdL1(), 0.0);
+    // Only the distinct entropy values reach the driver, which adds them up in order (a window
+    // over the whole dataset would run in one partition anyway).
+    List<Row> steps =
+        new ArrayList<>(entropies.where(col(QueryEntropy.RESULT_COUNT).geq(d.minResults()))
+            .groupBy(col(d.mode().l1()).as("e"))
+            .agg(functions.sum(QueryEntropy.VOLUME).as("v"))
+            .collectAsList());
+    if (steps.isEmpty()) {
+      return new Calibration(d.thresholdL1(), 0.0);
+    }
+    steps.sort((a, b) -> Double.compare(b.getDouble(0), a.getDouble(0)));
+    long cum = 0;
+    for (Row step : steps) {
+      cum += step.getLong(1);
+      if (cum >= share * volume) {
+        return new Calibration(step.getDouble(0), (double) cum / volume);
       }
     }
-    Row hit = hits.get(0);
-    return new Calibration(hit.getDouble(0), (double) hit.getLong(2) / volume);
+    return new Calibration(steps.get(steps.size() - 1).getDouble(0), (double) cum / volume);
   }
 
   private static void logQuantiles(Dataset<Row> entropies) {

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
 
 /**
  * The search part of the report extracts: the day's {@value EntropyJob#OUTPUT} with each query's
@@ -40,7 +41,9 @@ public final class EntropyReport {
     EntropyJob.Options o = EntropyJob.Options.from(context.config(), Map.of());
     try (EntropyJob.Computation c = EntropyJob.Computation.prepare(context, w, o.products(), o.searchLog(), ds)) {
       Dataset<Row> table = w.read(EntropyJob.OUTPUT, ds).drop(Warehouse.DS);
-      out.accept(EXTRACT, QueryEntropy.withVolume(table, c.spellings().volumes()));
+      Dataset<Row> volumes = c.entropies().queries().select(QueryEntropy.QUERY, QueryEntropy.VOLUME);
+      out.accept(EXTRACT, table.join(volumes, new String[] {QueryEntropy.QUERY}, "left")
+          .withColumn(QueryEntropy.VOLUME, functions.coalesce(functions.col(QueryEntropy.VOLUME), functions.lit(0L))));
     }
   }
 }

@@ -80,21 +80,30 @@ public final class FeaturizeJob implements Job {
     Warehouse w = context.warehouse();
     context.stage("read " + o.input());
     Dataset<Row> input = ProductColumns.normalize(Inputs.read(w, o.input()), o.input());
-    Dataset<Row> tokenized = new ProductFeaturizer(tokenizer(o), hashing(o)).transform(ProductRows.withRaw(input));
-    Dataset<Row> classified = ProductRows.classify(tokenized, "tokens", null);
-    classified.persist(StorageLevel.MEMORY_AND_DISK());
+    // One shuffle, of the raw rows by id, before the text work: the duplicate check then needs no
+    // other, and the tokens and vectors are never shuffled.
+    Dataset<Row> byId = ProductRows.withRaw(input).repartition(col(ProductText.PRODUCT_ID));
+    Dataset<Row> tokenized = new ProductFeaturizer(tokenizer(o), hashing(o)).transform(byId);
+    Column truncated = lit(0);
+    for (String f : ProductText.FIELDS) {
+      truncated = truncated.plus(when(functions.length(col(f)).gt(o.maxFieldChars()), 1).otherwise(0));
+    }
+    Column reason = col(Quarantine.REASON);
+    // Persisted narrow: the output columns, the reason, the raw row only when refused, and the
+    // truncation count. The counts read two small columns of it and the writes read it once each,
+    // so the input is read and featurized once and the text fields are never cached.
+    Dataset<Row> classified = ProductRows.classify(tokenized, "tokens", null)
+        .select(col(ProductText.PRODUCT_ID), col("tokens"), col("features"), reason,
+            when(reason.isNotNull(), col(Quarantine.RAW)).as(Quarantine.RAW), truncated.as("truncated_fields"))
+        .persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      context.stage("count rows and quarantine");
-      Column truncated = lit(0);
-      for (String f : ProductText.FIELDS) {
-        truncated = truncated.plus(when(functions.length(col(f)).gt(o.maxFieldChars()), 1).otherwise(0));
-      }
+      context.stage("featurize, count rows and quarantine");
       Quarantine.Checked checked =
           Quarantine.check(name(), o.input(), classified, o.maxQuarantineShare(),
-              functions.coalesce(functions.sum(truncated), lit(0L)));
+              functions.coalesce(functions.sum("truncated_fields"), lit(0L)));
       long truncatedFields = ((Number) checked.extras().get(0)).longValue();
 
-      context.stage("hash and write " + OUTPUT);
+      context.stage("write " + OUTPUT);
       Dataset<Row> features = checked.good().select(col(ProductText.PRODUCT_ID), col("tokens"), col("features"));
       long written = w.replacePartition(OUTPUT, features, context.runDate());
       context.stage("write quarantine");

@@ -48,12 +48,13 @@ public final class ProductRows {
       reason = functions.coalesce(reason, extraReason);
     }
     Dataset<Row> classified = tokenized.withColumn(Quarantine.REASON, reason);
+    // Good rows first, then by content: a good row ranked after another good one is a duplicate.
+    // Partitioned by the id alone, so an input already hashed by id is not shuffled again.
     Column[] order =
-        Stream.concat(ProductText.FIELDS.stream(), Stream.of(Quarantine.RAW))
-            .map(f -> col(f).asc_nulls_first())
+        Stream.concat(Stream.of(col(Quarantine.REASON).isNull().desc()),
+                Stream.concat(ProductText.FIELDS.stream(), Stream.of(Quarantine.RAW)).map(f -> col(f).asc_nulls_first()))
             .toArray(Column[]::new);
-    Column rank =
-        functions.row_number().over(Window.partitionBy(id, col(Quarantine.REASON).isNull()).orderBy(order));
+    Column rank = functions.row_number().over(Window.partitionBy(id).orderBy(order));
     return classified.withColumn(
         Quarantine.REASON,
         when(col(Quarantine.REASON).isNull().and(rank.gt(1)), lit(DUPLICATE_ID))

@@ -337,4 +337,58 @@ class EntropyJobTest {
     assertTrue(o.err().contains("Input " + p.products() + " has no column query; found columns category, product_id"),
         o.err());
   }
+
+  /**
+   * The same log and catalog, once as single JSON Lines files folded in one shuffle partition,
+   * once as shuffled Parquet files in five parts folded in seven: the table must be the same to the
+   * last bit (Scala's Double.toString is the shortest text that reads back as the same double).
+   */
+  @Test
+  void differentPartitioningsGiveBitIdenticalRows(@TempDir Path dir) throws Exception {
+    String[] paths = {"A > A1", "A > A2", "A > A3", "B > B1", "B > B2", "C > C1", "C", "D > D1 > x", "D > D2"};
+    List<String> prod = new ArrayList<>();
+    for (int i = 0; i < 400; i++) {
+      prod.add(product("p" + i, paths[(i * 7) % paths.length]));
+    }
+    List<String> log = new ArrayList<>();
+    java.util.Random rnd = new java.util.Random(7);
+    for (int i = 0; i < 6000; i++) {
+      int q = rnd.nextInt(80);
+      // Each query leans to a few products of its own, with repeats and several spellings.
+      int p = rnd.nextInt(3) == 0 ? rnd.nextInt(400) : (q * 13 + rnd.nextInt(25)) % 400;
+      log.add(row((rnd.nextBoolean() ? "Query " : "query  ") + q, "p" + p, 1 + rnd.nextInt(50)));
+    }
+    Path jsonLog = dir.resolve("log.jsonl");
+    Path jsonProducts = dir.resolve("products.jsonl");
+    Files.writeString(jsonLog, String.join("\n", log) + "\n");
+    Files.writeString(jsonProducts, String.join("\n", prod) + "\n");
+    Path parquetLog = dir.resolve("log.parquet");
+    Path parquetProducts = dir.resolve("products.parquet");
+    spark.read().json(jsonLog.toString()).orderBy(org.apache.spark.sql.functions.rand(1)).repartition(5)
+        .write().parquet(parquetLog.toString());
+    spark.read().json(jsonProducts.toString()).orderBy(org.apache.spark.sql.functions.rand(2)).repartition(3)
+        .write().parquet(parquetProducts.toString());
+
+    String before = spark.conf().get("spark.sql.shuffle.partitions");
+    List<List<String>> tables = new ArrayList<>();
+    try {
+      for (Object[] run : new Object[][] {{jsonLog, jsonProducts, "1"}, {parquetLog, parquetProducts, "7"}}) {
+        spark.conf().set("spark.sql.shuffle.partitions", (String) run[2]);
+        Path wh = dir.resolve("wh" + run[2]);
+        Map<String, String> m = new HashMap<>();
+        m.put("entropy.search-log", run[0].toString());
+        m.put("entropy.products", run[1].toString());
+        m.put("entropy.min-results", "3");
+        Jobs.runApi(new EntropyJob(), wh, DS, m, Map.of());
+        List<Row> rows = new Warehouse(spark, wh.toString()).read(EntropyJob.OUTPUT, DS).orderBy("query").collectAsList();
+        // Not a trivial table: many categories per query, so the sums' order matters.
+        assertTrue(rows.stream().filter(r -> r.<Double>getAs("entropy_count_l1") > 1.0).count() > 40, rows.toString());
+        tables.add(rows.stream().map(Row::toString).toList());
+      }
+    } finally {
+      spark.conf().set("spark.sql.shuffle.partitions", before);
+    }
+    assertEquals(80, tables.get(0).size());
+    assertEquals(tables.get(0), tables.get(1));
+  }
 }

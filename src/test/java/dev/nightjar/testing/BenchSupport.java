@@ -49,6 +49,15 @@ public final class BenchSupport {
     }
   }
 
+  /** The size of the files under a directory, in MB. */
+  public static double sizeMb(Path dir) {
+    try (var s = Files.walk(dir)) {
+      return s.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum() / 1e6;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   public static String fmt(double v) {
     return String.format(Locale.ROOT, v >= 100 ? "%.0f" : "%.3f", v);
   }

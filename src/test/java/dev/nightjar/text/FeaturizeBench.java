@@ -91,6 +91,20 @@ public final class FeaturizeBench implements Job {
         context.runDate(), true, java.util.Map.of(), java.util.Set.of()));
     double jobS = seconds(t1);
 
+    // Read back: the table the category jobs read against the raw products they would otherwise read.
+    context.stage("read back");
+    String table = work.resolve("warehouse").resolve(FeaturizeJob.OUTPUT).toString();
+    double readFeaturesS = Double.MAX_VALUE;
+    double readRawS = Double.MAX_VALUE;
+    for (int r = 0; r < 2; r++) {
+      long t = System.nanoTime();
+      spark.read().format("delta").load(table).write().format("noop").mode("overwrite").save();
+      readFeaturesS = Math.min(readFeaturesS, seconds(t));
+      t = System.nanoTime();
+      spark.read().parquet(input).write().format("noop").mode("overwrite").save();
+      readRawS = Math.min(readRawS, seconds(t));
+    }
+
     double sparkRate = n / sparkS;
     double loopRate = n / loopS;
     String line = "BENCH featurize products=" + n
@@ -103,7 +117,13 @@ public final class FeaturizeBench implements Job {
         + " two_thread_loop_ratio=" + fmt(loopS / loop2S)
         + " cores=" + spark.sparkContext().defaultParallelism()
         + " job_products_per_s=" + fmt(n / jobS)
-        + " job_rows_written=" + job.rowsWritten().get(FeaturizeJob.OUTPUT);
+        + " job_to_pass_ratio=" + fmt((n / jobS) / sparkRate)
+        + " job_rows_written=" + job.rowsWritten().get(FeaturizeJob.OUTPUT)
+        + " features_mb=" + fmt(BenchSupport.sizeMb(Path.of(table)))
+        + " raw_products_mb=" + fmt(BenchSupport.sizeMb(Path.of(input)))
+        + " read_features_rows_per_s=" + fmt(n / readFeaturesS)
+        + " read_raw_products_rows_per_s=" + fmt(n / readRawS)
+        + " read_ratio=" + fmt(readRawS / readFeaturesS);
     System.out.println(line);
     return JobResult.builder(name()).metric("ratio", fmt(sparkRate / loopRate)).build();
   }

@@ -82,6 +82,11 @@ public final class ClusterBench implements Job {
         OptionSpec.flag("reuse-local", "keep the local run of the last bench in --work (same options), rerun the cluster only"));
   }
 
+  /** Settings that bless any budget model, so that recommend-budget (which needs one) runs. */
+  static final List<String> OPEN_BUDGET_GATE = java.util.stream.Stream.of("auc-min=0", "log-loss-max=100",
+          "calibration-error-max=1", "range-coverage-error-max=1", "cpv-rmse-log-max=100")
+      .flatMap(g -> java.util.stream.Stream.of("--set", "monitoring.thresholds." + g)).toList();
+
   @Override
   public JobResult run(JobContext ctx) {
     Path root = projectRoot();
@@ -102,10 +107,7 @@ public final class ClusterBench implements Job {
         "--set", "sample.budget.days=" + BenchSupport.longOption(ctx, "days", 40)));
     // This compares runs, not model quality: the gate is opened so that the tiny sample's budget
     // model is blessed and recommend-budget (which needs a blessed model) runs in both.
-    for (String gate : List.of("auc-min=0", "log-loss-max=100", "calibration-error-max=1",
-        "range-coverage-error-max=1", "cpv-rmse-log-max=100")) {
-      pipeline.addAll(List.of("--set", "monitoring.thresholds." + gate));
-    }
+    pipeline.addAll(OPEN_BUDGET_GATE);
     String driverMemory = ctx.option("driver-memory").orElse("2g");
 
     int localStatus;
@@ -177,7 +179,7 @@ public final class ClusterBench implements Job {
   }
 
   /** ROOT/target/test-classes/ is where this class comes from. */
-  private static Path projectRoot() {
+  static Path projectRoot() {
     try {
       Path classes = Path.of(ClusterBench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
       return classes.getParent().getParent();

@@ -1,0 +1,259 @@
+package dev.nightjar.search;
+
+import dev.nightjar.tables.Quarantine;
+import java.io.Serializable;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The per-query fold of {@link QueryEntropy#fold}: over one partition of the classified log,
+ * sorted by a 64-bit hash of the query (so a query's rows are adjacent), it passes refused rows
+ * through and turns each query's good rows into one row of figures. Every sum over a query's
+ * categories is a double sum in category-id (name) order, so a query's figures depend only on its
+ * rows, never on how the log was partitioned or ordered: bit-identical on any cluster, without
+ * decimals.
+ */
+final class EntropyFold implements MapPartitionsFunction<Row, Row> {
+  private static final long serialVersionUID = 1L;
+
+  /** The input columns, in order. */
+  static final String[] INPUT = {
+    Quarantine.REASON, Quarantine.RAW, QueryEntropy.QUERY, QueryEntropy.RAW_HASH, QueryEntropy.SEARCHES,
+    QueryEntropy.PRODUCT_NO, QueryEntropy.TOP_ID, QueryEntropy.SUB_ID, EntropyFold.QUERY_HASH
+  };
+
+  /** The sort key: one long, which Spark sorts by radix on its prefix alone (no row comparisons). */
+  static final String QUERY_HASH = "query_hash";
+
+  /** Per top-level category of the query: ids in increasing order and results. */
+  static final String L1_IDS = "l1_ids";
+  static final String L1_R = "l1_r";
+  /** Per second-level category under the top category (with a second level): ids and results. */
+  static final String L2_IDS = "l2_ids";
+  static final String L2_R = "l2_r";
+  /** Good log rows of the query (a repeated result counts each time), for the quarantine share. */
+  static final String ROWS = "log_rows";
+
+  /**
+   * The output: a refused row has only {@value Quarantine#REASON} and {@value Quarantine#RAW}; a
+   * query row has every other column and a null reason.
+   */
+  static final StructType OUTPUT = new StructType()
+      .add(Quarantine.REASON, DataTypes.StringType)
+      .add(Quarantine.RAW, DataTypes.StringType)
+      .add(QueryEntropy.QUERY, DataTypes.StringType)
+      .add(QueryEntropy.RESULT_COUNT, DataTypes.LongType)
+      .add(QueryEntropy.TOP_ID, DataTypes.IntegerType)
+      .add(QueryEntropy.TOP_CATEGORY, DataTypes.StringType)
+      .add(QueryEntropy.COUNT_L1, DataTypes.DoubleType)
+      .add(QueryEntropy.AFFINITY_L1, DataTypes.DoubleType)
+      .add(QueryEntropy.COUNT_L2, DataTypes.DoubleType)
+      .add(QueryEntropy.AFFINITY_L2, DataTypes.DoubleType)
+      .add(QueryEntropy.A1, DataTypes.DoubleType)
+      .add(QueryEntropy.N2, DataTypes.LongType)
+      .add(QueryEntropy.A2, DataTypes.DoubleType)
+      .add(QueryEntropy.VOLUME, DataTypes.LongType)
+      .add(ROWS, DataTypes.LongType)
+      .add(L1_IDS, DataTypes.createArrayType(DataTypes.IntegerType, false))
+      .add(L1_R, DataTypes.createArrayType(DataTypes.LongType, false))
+      .add(L2_IDS, DataTypes.createArrayType(DataTypes.IntegerType, false))
+      .add(L2_R, DataTypes.createArrayType(DataTypes.LongType, false));
+
+  /** The catalog's categories numbered in name order, with their sizes (small: sent to every task). */
+  record Table(String[] tops, long[] topSizes, String[] subPaths, long[] subSizes) implements Serializable {}
+
+  private final Table cats;
+
+  EntropyFold(Table cats) {
+    this.cats = cats;
+  }
+
+  private static final double LN2 = StrictMath.log(2.0);
+
+  /** log2 as Spark's {@code log(2.0, x)} computes it (StrictMath: the same bits on every JVM). */
+  static double log2(double x) {
+    return StrictMath.log(x) / LN2;
+  }
+
+  /** H = log2(T) − Σ m·log2(m) / T over k categories: 0 for one or none, never below 0 (rounding). */
+  static double entropy(double total, double sumMLogM, int k) {
+    return k <= 1 ? 0.0 : Math.max(0.0, log2(total) - sumMLogM / total);
+  }
+
+  @Override
+  public Iterator<Row> call(Iterator<Row> in) {
+    return new Iterator<>() {
+      private final ArrayDeque<Row> ready = new ArrayDeque<>();
+      // The queries of the current hash: one, unless two queries' hashes collide.
+      private final Map<String, Group> open = new HashMap<>();
+      private long hash;
+
+      @Override
+      public boolean hasNext() {
+        while (ready.isEmpty() && in.hasNext()) {
+          Row r = in.next();
+          if (!r.isNullAt(0)) {
+            ready.add(RowFactory.create(r.getString(0), r.getString(1), null, null, null, null, null, null, null,
+                null, null, null, null, null, null, null, null, null, null));
+            continue;
+          }
+          long h = r.getLong(8);
+          if (!open.isEmpty() && h != hash) {
+            flush();
+          }
+          hash = h;
+          open.computeIfAbsent(r.getString(2), Group::new)
+              .add(r.getLong(3), r.getLong(4), r.getLong(5), r.getInt(6), r.isNullAt(7) ? -1 : r.getInt(7));
+        }
+        if (ready.isEmpty() && !in.hasNext()) {
+          flush();
+        }
+        return !ready.isEmpty();
+      }
+
+      private void flush() {
+        for (Group g : open.values()) {
+          ready.add(g.finish(cats));
+        }
+        open.clear();
+      }
+
+      @Override
+      public Row next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        return ready.poll();
+      }
+    };
+  }
+
+  /**
+   * The sums of one level over its categories, added in id order: results n, Σ r·log2(r),
+   * affinities a = Σ r/t and Σ a·log2(a), as Spark's {@code r * log(2.0, r)} computes each term.
+   */
+  private static final class Sums {
+    int k;
+    long n;
+    double sc;
+    double a;
+    double sa;
+
+    void add(long r, long size) {
+      double ai = (double) r / size;
+      k++;
+      n += r;
+      sc += r * log2(r);
+      a += ai;
+      sa += ai * log2(ai);
+    }
+  }
+
+  /** The good rows of one query seen so far, as distinct-result counts per (top, sub) cell. */
+  private static final class Group {
+    final String query;
+    long rows;
+    /** Cell key (top id << 32 | sub id + 1) to its index in {@link #r}. */
+    final Map<Long, Integer> cellIndex = new HashMap<>();
+    long[] r = new long[8];
+    final Set<Long> products = new HashSet<>();
+    final Map<Long, Long> spellings = new HashMap<>();
+
+    Group(String query) {
+      this.query = query;
+    }
+
+    void add(long rawHash, long searches, long product, int topId, int subId) {
+      rows++;
+      spellings.merge(rawHash, searches, Math::max);
+      if (!products.add(product)) {
+        return; // a repeated result (a product lies in one cell)
+      }
+      Integer i = cellIndex.computeIfAbsent(cellKey(topId, subId), k -> cellIndex.size());
+      if (i == r.length) {
+        r = Arrays.copyOf(r, 2 * i);
+      }
+      r[i]++;
+    }
+
+    private static long cellKey(int topId, int subId) {
+      return ((long) topId << 32) | (subId + 1L);
+    }
+
+    Row finish(Table t) {
+      // The cells in (top id, sub id) order, a missing second level first: the order of every sum.
+      int cells = cellIndex.size();
+      long[] keys = new long[cells];
+      int c = 0;
+      for (long k : cellIndex.keySet()) {
+        keys[c++] = k;
+      }
+      Arrays.sort(keys);
+      int[] top = new int[cells];
+      int[] sub = new int[cells];
+      long[] r = new long[cells];
+      for (int i = 0; i < cells; i++) {
+        top[i] = (int) (keys[i] >>> 32);
+        sub[i] = (int) (keys[i] & 0xffffffffL) - 1;
+        r[i] = this.r[cellIndex.get(keys[i])];
+      }
+      // Level 1: the cells of a top-level category are adjacent.
+      int k1 = 0;
+      int[] ids1 = new int[cells];
+      long[] r1 = new long[cells];
+      for (int i = 0; i < cells; i++) {
+        if (k1 == 0 || ids1[k1 - 1] != top[i]) {
+          ids1[k1] = top[i];
+          r1[k1++] = 0;
+        }
+        r1[k1 - 1] += r[i];
+      }
+      Sums l1 = new Sums();
+      int best = 0;
+      for (int i = 0; i < k1; i++) {
+        l1.add(r1[i], t.topSizes()[ids1[i]]);
+        // Most results, ties to the lowest id: the name that sorts first.
+        if (r1[i] > r1[best]) {
+          best = i;
+        }
+      }
+      int bestTop = ids1[best];
+      // Level 2: the children of the top category, over results that have a second level.
+      Sums l2 = new Sums();
+      Integer[] ids2 = new Integer[cells];
+      Long[] r2 = new Long[cells];
+      for (int i = 0; i < cells; i++) {
+        if (top[i] == bestTop && sub[i] >= 0) {
+          l2.add(r[i], t.subSizes()[sub[i]]);
+          ids2[l2.k - 1] = sub[i];
+          r2[l2.k - 1] = r[i];
+        }
+      }
+      long volume = 0;
+      for (long v : spellings.values()) {
+        volume += v;
+      }
+      Integer[] l1Ids = new Integer[k1];
+      Long[] l1R = new Long[k1];
+      for (int i = 0; i < k1; i++) {
+        l1Ids[i] = ids1[i];
+        l1R[i] = r1[i];
+      }
+      Row out = RowFactory.create(null, null, query, l1.n, bestTop, t.tops()[bestTop],
+          entropy(l1.n, l1.sc, l1.k), entropy(l1.a, l1.sa, l1.k), entropy(l2.n, l2.sc, l2.k), entropy(l2.a, l2.sa, l2.k),
+          l1.a, l2.n, l2.a, volume, rows, l1Ids, l1R, Arrays.copyOf(ids2, l2.k), Arrays.copyOf(r2, l2.k));
+      return out;
+    }
+  }
+}
