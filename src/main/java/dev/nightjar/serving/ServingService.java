@@ -48,11 +48,16 @@ import org.slf4j.LoggerFactory;
  *       a recommendation from {@link BudgetRecommender}.
  *   <li>{@code GET /v1/broad-query?q=...}: the {@link EntropyLookup} of the broad_query version.
  *   <li>{@code GET /healthz}: 200 when every model is loaded, else 503; versions either way.
+ *   <li>{@code GET /metrics}: {@link ServingMetrics} in the Prometheus text format.
  * </ul>
  *
- * Errors are JSON {@code {"error": message}}: 400 malformed or invalid input, 404 unknown model,
- * path or shop, 405 wrong method, 413 body over the limit, 503 nothing loaded yet, 500 a bug
- * (logged); no request can stop the service.
+ * Errors are JSON {@code {"error": message}}: 400 malformed or invalid input (or over a
+ * {@code serving.*} limit), 404 unknown model, path or shop, 405 wrong method, 413 body over the
+ * limit, 415 a body that is not JSON, 429 (with {@code Retry-After}) every thread busy and the
+ * queue full, 503 nothing loaded yet or the request's deadline passed, 500 a bug (logged, never
+ * described in the body); no request can stop the service. Work per request is bounded: the
+ * body, JSON depth and strings, instances and their values, and terms per product are capped.
+ * Every answered request gets an {@link AccessLog} line.
  */
 public final class ServingService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ServingService.class);
@@ -66,7 +71,8 @@ public final class ServingService implements AutoCloseable {
   /** The settings under {@code serving.*} (and the text settings of the category jobs). */
   public record Options(String host, int port, int threads, int queue, long pollMillis, int maxBodyBytes,
       List<String> models, int tfInterOpThreads, int tfIntraOpThreads, int descriptionChars, int maxFieldChars,
-      RecommendBudgetJob.Options budget) {
+      RecommendBudgetJob.Options budget, int maxInstances, int maxValuesPerInstance, int maxJsonDepth,
+      int maxStringChars, long requestTimeoutMs, int retryAfterSeconds, String accessLog) {
     public static Options from(Config c) {
       List<String> models = c.getStringList("serving.models");
       for (String m : models) {
@@ -86,7 +92,14 @@ public final class ServingService implements AutoCloseable {
           Settings.intIn(c, "serving.tensorflow.intra-op-threads", 0, 1024),
           Settings.intIn(c, "category.description-chars", 0, Integer.MAX_VALUE),
           Settings.intIn(c, "category.max-field-chars", 1, Integer.MAX_VALUE),
-          RecommendBudgetJob.Options.from(c));
+          RecommendBudgetJob.Options.from(c),
+          Settings.intIn(c, "serving.max-instances", 1, 1_000_000),
+          Settings.intIn(c, "serving.max-values-per-instance", 1, Integer.MAX_VALUE),
+          Settings.intIn(c, "serving.max-json-depth", 2, 10_000),
+          Settings.intIn(c, "serving.max-string-chars", 1, Integer.MAX_VALUE),
+          Settings.longIn(c, "serving.request-timeout-ms", 1, 3_600_000),
+          Settings.intIn(c, "serving.retry-after-seconds", 1, 3600),
+          Settings.string(c, "serving.access-log"));
     }
   }
 
@@ -97,6 +110,14 @@ public final class ServingService implements AutoCloseable {
   private final BudgetRecommender recommender;
   private final HttpServer server;
   private final ThreadPoolExecutor pool;
+  private final JsonBody json;
+  private final TensorJson.Limits limits;
+  private final ServingMetrics metrics;
+  private final AccessLog accessLog;
+  /** When the service accepted the request the current thread runs (System.nanoTime()). */
+  private static final ThreadLocal<Long> ACCEPTED = new ThreadLocal<>();
+  /** Set while the accepting thread answers a request the full pool refused. */
+  private static final ThreadLocal<Boolean> REFUSED = new ThreadLocal<>();
 
   private ServingService(Options o, Path warehouse, FeatureStore store) throws IOException {
     this.options = o;
@@ -107,15 +128,26 @@ public final class ServingService implements AutoCloseable {
       slots.put(m, new ModelSlot<>(m, (name, version, dir) -> ServedModel.load(name, version, dir, tfConfig)));
     }
     this.watcher = new RegistryWatcher(RegistryWatcher.modelsRoot(warehouse), new ArrayList<>(slots.values()));
+    this.json = new JsonBody(o.maxJsonDepth(), o.maxStringChars());
+    this.limits = new TensorJson.Limits(o.maxInstances(), o.maxValuesPerInstance());
+    this.metrics = new ServingMetrics(slots.values());
+    this.accessLog = AccessLog.open(o.accessLog());
     AtomicInteger n = new AtomicInteger();
-    // Bounded: when every thread is busy and the queue is full, the accepting thread runs the
-    // request itself, which stops it accepting more (back pressure instead of unbounded memory).
+    // Bounded: when every thread is busy and the queue is full, the accepting thread answers the
+    // request at once with 429 and Retry-After (never an unbounded wait, nor unbounded memory).
     this.pool = new ThreadPoolExecutor(o.threads(), o.threads(), 60, TimeUnit.SECONDS,
         new ArrayBlockingQueue<>(o.queue()), r -> {
           Thread t = new Thread(r, "serving-" + n.incrementAndGet());
           t.setDaemon(true);
           return t;
-        }, new ThreadPoolExecutor.CallerRunsPolicy());
+        }, (r, executor) -> {
+          REFUSED.set(true);
+          try {
+            r.run();
+          } finally {
+            REFUSED.remove();
+          }
+        });
     // Headers and body leave in separate writes: without TCP_NODELAY, Nagle's algorithm holds the
     // body back until the client's (delayed) ACK, ~40 ms per request.
     System.setProperty("sun.net.httpserver.nodelay", "true");
@@ -125,7 +157,17 @@ public final class ServingService implements AutoCloseable {
     System.setProperty("sun.net.httpserver.maxRspTime", System.getProperty("sun.net.httpserver.maxRspTime", "30"));
     this.server = HttpServer.create(new InetSocketAddress(o.host(), o.port()), 1024);
     server.createContext("/", this::handle);
-    server.setExecutor(pool);
+    server.setExecutor(r -> {
+      long accepted = System.nanoTime();
+      pool.execute(() -> {
+        ACCEPTED.set(accepted);
+        try {
+          r.run();
+        } finally {
+          ACCEPTED.remove();
+        }
+      });
+    });
   }
 
   /** Loads the current models (what is there; missing ones are reported by /healthz), then listens. */
@@ -173,27 +215,48 @@ public final class ServingService implements AutoCloseable {
     if (store != null) {
       store.close();
     }
+    accessLog.close();
   }
 
   // ---------------------------------------------------------------- HTTP plumbing
 
   private void handle(HttpExchange ex) {
+    Long acceptedAt = ACCEPTED.get();
+    long start = acceptedAt == null ? System.nanoTime() : acceptedAt;
+    String rawPath = ex.getRequestURI().getRawPath();
     int status;
     byte[] body;
+    String type = "application/json";
     try {
-      Answer answer = route(ex);
+      if (Boolean.TRUE.equals(REFUSED.get())) {
+        throw busy();
+      }
+      Answer answer = route(ex, new Deadline(start, options.requestTimeoutMs()));
       status = answer.status();
-      body = JSON.writeValueAsBytes(answer.body());
+      if (answer.raw() != null) {
+        body = answer.raw();
+        type = answer.contentType();
+      } else {
+        body = JSON.writeValueAsBytes(answer.body());
+      }
     } catch (HttpError e) {
       status = e.status();
       body = error(e.getMessage());
+      if (status == 429 || status == 503) {
+        ex.getResponseHeaders().set("Retry-After", Integer.toString(options.retryAfterSeconds()));
+      }
     } catch (Throwable t) {
+      // The details go to the log only: a client learns nothing of the service's insides.
       LOG.error("{} {} failed", ex.getRequestMethod(), ex.getRequestURI(), t);
       status = 500;
-      body = error("Internal error: " + t);
+      body = error("Internal error; the service's log has the details");
     }
     try {
-      ex.getResponseHeaders().set("Content-Type", "application/json");
+      ex.getResponseHeaders().set("Content-Type", type);
+      if (status == 429) {
+        // The body was not read: do not leave it on a connection that will be reused.
+        ex.getResponseHeaders().set("Connection", "close");
+      }
       ex.sendResponseHeaders(status, body.length);
       try (OutputStream out = ex.getResponseBody()) {
         out.write(body);
@@ -202,6 +265,34 @@ public final class ServingService implements AutoCloseable {
       LOG.debug("Cannot answer {} {}: {}", ex.getRequestMethod(), ex.getRequestURI(), e.toString());
     } finally {
       ex.close();
+      long nanos = System.nanoTime() - start;
+      metrics.observe(endpoint(rawPath), status, nanos);
+      accessLog.log(ex.getRequestMethod(), rawPath, status, nanos);
+    }
+  }
+
+  private HttpError busy() {
+    return new HttpError(429, "The service is busy: all " + options.threads() + " request threads are working and "
+        + options.queue() + " requests wait (serving.threads, serving.queue); retry after "
+        + options.retryAfterSeconds() + " s");
+  }
+
+  /** The metrics label of a path: a fixed set of names, whatever the client sent. */
+  static String endpoint(String rawPath) {
+    if (rawPath == null) {
+      return "other";
+    }
+    switch (rawPath) {
+      case "/healthz": return "healthz";
+      case "/metrics": return "metrics";
+      case "/v1/categorize": return "categorize";
+      case "/v1/budget": return "budget";
+      case "/v1/broad-query": return "broad_query";
+      default:
+        if (rawPath.startsWith("/v1/models/")) {
+          return rawPath.endsWith(PREDICT) ? "predict" : rawPath.endsWith("/metadata") ? "metadata" : "model_status";
+        }
+        return "other";
     }
   }
 
@@ -213,22 +304,34 @@ public final class ServingService implements AutoCloseable {
     }
   }
 
-  private record Answer(int status, JsonNode body) {}
+  /** A JSON answer, or (raw != null) bytes of another content type. */
+  private record Answer(int status, JsonNode body, byte[] raw, String contentType) {
+    Answer(int status, JsonNode body) {
+      this(status, body, null, null);
+    }
+  }
 
   private static Answer ok(JsonNode body) {
     return new Answer(200, body);
   }
 
-  private Answer route(HttpExchange ex) throws Exception {
+  private Answer route(HttpExchange ex, Deadline deadline) throws Exception {
     String path = ex.getRequestURI().getRawPath();
     String method = ex.getRequestMethod();
+    if (path == null) {
+      throw HttpError.notFound("No endpoint without a path");
+    }
     if (path.equals("/healthz")) {
       requireMethod(method, "GET");
       return health();
     }
+    if (path.equals("/metrics")) {
+      requireMethod(method, "GET");
+      return new Answer(200, null, metrics.scrape(), ServingMetrics.CONTENT_TYPE);
+    }
     if (path.equals("/v1/categorize")) {
       requireMethod(method, "POST");
-      return ok(categorize(readJson(ex)));
+      return ok(categorize(readJson(ex), deadline));
     }
     if (path.equals("/v1/budget")) {
       requireMethod(method, "POST");
@@ -239,7 +342,7 @@ public final class ServingService implements AutoCloseable {
       return ok(broadQuery(queryParam(ex.getRequestURI().getRawQuery(), "q")));
     }
     if (path.startsWith("/v1/models/")) {
-      String rest = URLDecoder.decode(path.substring("/v1/models/".length()), StandardCharsets.UTF_8);
+      String rest = decode(path.substring("/v1/models/".length()), "the model path");
       java.util.regex.Matcher m = MODEL_PATH.matcher(rest);
       if (!m.matches()) {
         throw HttpError.notFound("No endpoint " + path + "; expected /v1/models/NAME[/versions/N][:predict|/metadata]");
@@ -250,8 +353,9 @@ public final class ServingService implements AutoCloseable {
       if (what.equals(PREDICT)) {
         requireMethod(method, "POST");
         JsonNode request = readJson(ex);
+        deadline.check("after parsing");
         try (ModelSlot.Lease<ServedModel> l = lease(name, version)) {
-          return ok(savedModel(name, l).predict(request));
+          return ok(savedModel(name, l).predict(request, limits, () -> deadline.check("before running the model")));
         }
       }
       requireMethod(method, "GET");
@@ -279,13 +383,19 @@ public final class ServingService implements AutoCloseable {
   }
 
   private JsonNode readJson(HttpExchange ex) throws IOException {
+    String contentType = ex.getRequestHeaders().getFirst("Content-Type");
+    if (contentType != null && !isJson(contentType)) {
+      drain(ex.getRequestBody());
+      throw new HttpError(415, "Expected a JSON body (Content-Type application/json, charset UTF-8), found Content-Type "
+          + printable(contentType));
+    }
     String declared = ex.getRequestHeaders().getFirst("Content-Length");
     if (declared != null) {
       long n;
       try {
         n = Long.parseLong(declared.trim());
       } catch (NumberFormatException e) {
-        throw HttpError.badRequest("Content-Length is not a number: " + declared);
+        throw HttpError.badRequest("Content-Length is not a number: " + printable(declared));
       }
       if (n > options.maxBodyBytes()) {
         drain(ex.getRequestBody());
@@ -301,17 +411,44 @@ public final class ServingService implements AutoCloseable {
         throw new HttpError(413, "The body has more than " + options.maxBodyBytes() + " bytes (the limit)");
       }
     }
-    JsonNode n;
+    return json.parse(body);
+  }
+
+  /**
+   * JSON, or what common clients send JSON as when not told otherwise (curl -d's form type,
+   * text/plain); a charset, when given, must be UTF-8 (the only one JSON allows on the wire).
+   */
+  static boolean isJson(String contentType) {
+    String[] parts = contentType.toLowerCase(java.util.Locale.ROOT).split(";");
+    String mime = parts[0].trim();
+    boolean jsonLike = mime.equals("application/json") || mime.endsWith("+json") || mime.equals("text/plain")
+        || mime.equals("application/x-www-form-urlencoded") || mime.isEmpty();
+    for (int i = 1; i < parts.length; i++) {
+      String p = parts[i].trim();
+      if (p.startsWith("charset=") && !p.substring(8).replace("\"", "").trim().matches("utf-?8")) {
+        return false;
+      }
+    }
+    return jsonLike;
+  }
+
+  /** A header or parameter as printable ASCII, cut to 100 characters, for an error message. */
+  static String printable(String s) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < s.length() && i < 100; i++) {
+      char c = s.charAt(i);
+      b.append(c >= ' ' && c < 0x7f ? c : '?');
+    }
+    return b.append(s.length() > 100 ? "..." : "").toString();
+  }
+
+  /** URL-decodes a path segment or parameter; 400 for a malformed %-escape. */
+  static String decode(String raw, String what) {
     try {
-      n = JSON.readTree(body);
-    } catch (JsonProcessingException e) {
-      throw HttpError.badRequest("Malformed JSON: " + e.getOriginalMessage() + " at line " + e.getLocation().getLineNr()
-          + ", column " + e.getLocation().getColumnNr());
+      return URLDecoder.decode(raw, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw HttpError.badRequest("Malformed %-escape in " + what + ": " + printable(raw));
     }
-    if (n == null || n.isMissingNode()) {
-      throw HttpError.badRequest("Expected a JSON body, found an empty one");
-    }
-    return n;
   }
 
   /**
@@ -335,9 +472,9 @@ public final class ServingService implements AutoCloseable {
     if (rawQuery != null) {
       for (String kv : rawQuery.split("&")) {
         int eq = kv.indexOf('=');
-        String k = URLDecoder.decode(eq < 0 ? kv : kv.substring(0, eq), StandardCharsets.UTF_8);
+        String k = decode(eq < 0 ? kv : kv.substring(0, eq), "the query string");
         if (k.equals(name)) {
-          return eq < 0 ? "" : URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8);
+          return eq < 0 ? "" : decode(kv.substring(eq + 1), "the query string");
         }
       }
     }
@@ -425,70 +562,23 @@ public final class ServingService implements AutoCloseable {
     return new Answer(ok ? 200 : 503, o);
   }
 
-  private JsonNode categorize(JsonNode body) {
-    if (!body.isObject()) {
-      throw HttpError.badRequest("Expected a JSON object of product fields " + ProductText.FIELDS + ", found " + body.getNodeType());
-    }
-    boolean batch = body.has("products");
-    List<JsonNode> products = new ArrayList<>();
-    if (batch) {
-      if (!body.get("products").isArray() || body.get("products").isEmpty()) {
-        throw HttpError.badRequest("\"products\" must be a non-empty list of product objects");
-      }
-      body.get("products").forEach(products::add);
-    } else {
-      products.add(body);
-    }
+  private JsonNode categorize(JsonNode body, Deadline deadline) {
+    ProductJson.Products in = ProductJson.products(body, options.maxInstances());
+    List<JsonNode> products = in.products();
     List<List<String>> terms = new ArrayList<>(products.size());
-    for (JsonNode p : products) {
-      terms.add(CategoryText.terms(fields(p), options.descriptionChars(), options.maxFieldChars()));
+    for (int i = 0; i < products.size(); i++) {
+      deadline.check("while cleaning the products");
+      List<String> fields = ProductJson.fields(products.get(i), in.batch() ? "product " + i : "the body");
+      terms.add(CategoryText.terms(fields, options.descriptionChars(), options.maxFieldChars()));
     }
     try (ModelSlot.Lease<ServedModel> l = lease(ServedModel.CATEGORY)) {
-      List<KeslerModel.Prediction> preds = l.model().category().predict(terms);
+      List<KeslerModel.Prediction> preds = l.model().category().predict(terms, () -> deadline.check("while scoring"));
       ArrayNode out = JSON.createArrayNode();
       for (int i = 0; i < preds.size(); i++) {
         out.add(prediction(products.get(i), preds.get(i), l.version()));
       }
-      return batch ? JSON.createObjectNode().set("predictions", out) : out.get(0);
+      return in.batch() ? JSON.createObjectNode().set("predictions", out) : out.get(0);
     }
-  }
-
-  /** The product's fields in {@link ProductText#FIELDS} order; a list (tags) is joined like the batch input. */
-  private static List<String> fields(JsonNode p) {
-    if (!p.isObject()) {
-      throw HttpError.badRequest("Expected a product object with fields " + ProductText.FIELDS + ", found " + p);
-    }
-    List<String> values = new ArrayList<>(ProductText.FIELDS.size());
-    boolean any = false;
-    for (String f : ProductText.FIELDS) {
-      JsonNode v = p.get(f);
-      String s;
-      if (v == null || v.isNull()) {
-        s = null;
-      } else if (v.isArray()) {
-        // As ProductColumns: concat_ws(", ", list), which skips nulls.
-        List<String> parts = new ArrayList<>();
-        for (JsonNode e : v) {
-          if (!e.isNull()) {
-            if (!e.isValueNode()) {
-              throw HttpError.badRequest("Field '" + f + "' must be a string or a list of strings, found " + v);
-            }
-            parts.add(e.asText());
-          }
-        }
-        s = String.join(", ", parts);
-      } else if (v.isValueNode()) {
-        s = v.asText();
-      } else {
-        throw HttpError.badRequest("Field '" + f + "' must be a string or a list of strings, found " + v);
-      }
-      any |= s != null && !s.isBlank();
-      values.add(s);
-    }
-    if (!any) {
-      throw HttpError.badRequest("The product has no text: expected at least one of " + ProductText.FIELDS);
-    }
-    return values;
   }
 
   private static ObjectNode prediction(JsonNode product, KeslerModel.Prediction p, long version) {
@@ -509,7 +599,8 @@ public final class ServingService implements AutoCloseable {
   private JsonNode budget(JsonNode body) throws Exception {
     JsonNode id = body.isObject() ? body.get("shop_id") : null;
     if (id == null || !(id.isTextual() || id.isIntegralNumber()) || id.asText().isEmpty()) {
-      throw HttpError.badRequest("Expected {\"shop_id\": ...} (a string or an integer), found " + body);
+      throw HttpError.badRequest("Expected {\"shop_id\": ...} (a string or an integer), found "
+          + (body.isObject() ? (id == null ? "no field 'shop_id'" : "'shop_id' " + ProductJson.kind(id)) : ProductJson.kind(body)));
     }
     String shop = id.asText();
     if (store == null) {
@@ -551,6 +642,12 @@ public final class ServingService implements AutoCloseable {
   private JsonNode broadQuery(String q) {
     if (q == null || q.isBlank()) {
       throw HttpError.badRequest("Expected a query: /v1/broad-query?q=TEXT");
+    }
+    for (int i = 0; i < q.length(); i++) {
+      if (Character.isISOControl(q.charAt(i))) {
+        throw HttpError.badRequest(String.format("Parameter q has a control character (U+%04X) at position %d",
+            (int) q.charAt(i), i));
+      }
     }
     try (ModelSlot.Lease<ServedModel> l = lease(ServedModel.BROAD_QUERY)) {
       ObjectNode o = JSON.createObjectNode().put("q", q);
