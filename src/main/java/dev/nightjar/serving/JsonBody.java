@@ -49,7 +49,7 @@ final class JsonBody {
       throw HttpError.badRequest("The JSON is over a parser limit: " + e.getOriginalMessage());
     } catch (JsonProcessingException e) {
       JsonLocation at = e.getLocation();
-      throw HttpError.badRequest("Malformed JSON: " + e.getOriginalMessage()
+      throw HttpError.badRequest("Malformed JSON: " + describe(e.getOriginalMessage())
           + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()));
     } catch (IOException e) {
       // Parsing a byte array reads nothing from the network: only malformed input gets here.
@@ -59,5 +59,17 @@ final class JsonBody {
       throw HttpError.badRequest("Expected a JSON body, found an empty one");
     }
     return n;
+  }
+
+  /** Jackson's message without its hints about its own features and classes (meaningless to a client). */
+  static String describe(String jackson) {
+    String m = String.valueOf(jackson);
+    if (m.startsWith("Trailing token")) {
+      return "more content after the JSON value";
+    }
+    if (m.startsWith("Non-standard token")) {
+      return m.replaceFirst(": enable `[^`]*` to allow.*", "") + " (JSON has no NaN or Infinity)";
+    }
+    return m.replaceAll(" ?\\(?[^ ]*`[^`]*`[^ ]*\\)?", "");
   }
 }

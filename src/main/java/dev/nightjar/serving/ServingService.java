@@ -372,7 +372,7 @@ public final class ServingService implements AutoCloseable {
       }
       return ok(modelStatus(name));
     }
-    throw HttpError.notFound("No endpoint " + path + "; see /healthz, /v1/models/NAME[:predict|/metadata],"
+    throw HttpError.notFound("No endpoint " + path + "; see /healthz, /metrics, /v1/models/NAME[:predict|/metadata],"
         + " /v1/categorize, /v1/budget, /v1/broad-query?q=");
   }
 

@@ -172,7 +172,7 @@ final class TensorJson {
       throw HttpError.badRequest("Input '" + name + "' is numeric: expected a number, found " + v);
     }
     if (!Double.isFinite(v.doubleValue())) {
-      throw HttpError.badRequest("Input '" + name + "' is numeric: " + v + " is out of the range of a double");
+      throw HttpError.badRequest("Input '" + name + "' is numeric: found a number beyond the range of a double");
     }
     return v.doubleValue();
   }
