@@ -254,7 +254,20 @@ public final class ServeBench implements Job {
       }
     }
 
+    /** A status and its body. */
+    record Answer(int status, byte[] body) {}
+
+    /** POSTs {@code body}; a status other than 200 is an IOException. */
     byte[] post(String path, byte[] body) throws IOException {
+      Answer a = send(path, body);
+      if (a.status() != 200) {
+        throw new IOException("Expected 200, found " + a.status());
+      }
+      return a.body();
+    }
+
+    /** POSTs {@code body} and reads the answer, whatever its status. */
+    Answer send(String path, byte[] body) throws IOException {
       byte[] head = ("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
           + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
       byte[] req = Arrays.copyOf(head, head.length + body.length);
@@ -262,8 +275,8 @@ public final class ServeBench implements Job {
       out.write(req);
       out.flush();
       String status = readLine();
-      if (!status.startsWith("HTTP/1.1 200")) {
-        throw new IOException("Expected 200, found " + status);
+      if (!status.startsWith("HTTP/1.1 ") || status.length() < 12) {
+        throw new IOException("Expected an HTTP/1.1 status line, found " + status);
       }
       int length = -1;
       for (String h; !(h = readLine()).isEmpty(); ) {
@@ -275,7 +288,7 @@ public final class ServeBench implements Job {
       if (length < 0) {
         throw new IOException("Expected a Content-Length");
       }
-      return in.readNBytes(length);
+      return new Answer(Integer.parseInt(status.substring(9, 12)), in.readNBytes(length));
     }
 
     private String readLine() throws IOException {
