@@ -31,7 +31,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * requests the limits accept and requests over every limit (bodies over the size, deep nesting,
  * long strings, too many products, instances or values, NaN, invalid UTF-8), a new category
  * version is published at a third of the run and a broken one (truncated {@code saved_model.pb})
- * at two thirds. Prints one line: normal clients' p99 and errors, hostile requests answered and
+ * at two thirds. First the normal traffic runs alone ({@code --seconds} / 6, at least 5 s) as the
+ * machine's baseline. Prints one line: normal clients' p99 and errors (and against the baseline), hostile requests answered and
  * refused, swaps, skipped broken versions, 5xx answers and requests left unanswered. Goals: normal
  * p99 <= 20 ms, no error, no 5xx, nothing lost. Loopback only; bounded by {@code --seconds}
  * and {@code --max-requests} per client.
@@ -157,6 +158,12 @@ public final class ServeFaultsBench implements Job {
         }
         context.stage("hostile requests alone (status/time):" + costs);
 
+        // The same normal traffic alone first: the machine's own latency, to read the figures against.
+        long baseSeconds = Math.max(5, seconds / 6);
+        context.stage(clients + " normal clients alone for " + baseSeconds + " s (baseline)");
+        ServeBench.Stats base = ServeBench.run(() -> conn.get().post("/v1/categorize", product), clients, baseSeconds,
+            maxRequests * clients);
+
         context.stage(clients + " normal and " + hostile + " hostile clients for " + seconds + " s, a swap and a broken version");
         long start = System.nanoTime();
         long end = start + seconds * 1_000_000_000L;
@@ -255,9 +262,11 @@ public final class ServeFaultsBench implements Job {
             && swaps == 1 && brokenSkipped == 1 && slot.version().orElse(-1) == 2;
         System.out.println(String.format(Locale.ROOT,
             "BENCH serve-faults normal_p99_ms=%.3f normal_p50_ms=%.3f normal_requests=%d normal_rps=%.0f normal_errors=%d"
+                + " baseline_p99_ms=%.3f baseline_rps=%.0f p99_vs_baseline=%.2f"
                 + " hostile_sent=%d hostile_rejected=%d hostile_accepted=%d swaps=%d broken_skipped=%d served_version=%d"
                 + " 5xx=%d lost_requests=%d seconds=%.1f clients=%d hostile_clients=%d goal_p99_ms=%.0f goal_met=%s",
-            p99, p50, all.length, all.length / secs, normalErrors.get(), hostileSent.get(), hostileRejected.get(),
+            p99, p50, all.length, all.length / secs, normalErrors.get(), base.percentileMs(0.99), base.rps(),
+            p99 / base.percentileMs(0.99), hostileSent.get(), hostileRejected.get(),
             hostileAccepted.get(), swaps, brokenSkipped, slot.version().orElse(-1), fiveXx.get(), lost.get(), secs,
             clients, hostile, GOAL_P99_MS, met));
       }
