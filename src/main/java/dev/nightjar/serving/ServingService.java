@@ -15,11 +15,8 @@ import dev.nightjar.common.Settings;
 import dev.nightjar.search.EntropyLookup;
 import dev.nightjar.text.ProductText;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -63,7 +60,6 @@ public final class ServingService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ServingService.class);
   static final ObjectMapper JSON = new ObjectMapper();
   private static final String PREDICT = ":predict";
-  private static final long DRAIN_BYTES = 64L << 20;
   /** TF Serving's model paths: NAME, NAME/versions/N, each optionally followed by :predict or /metadata. */
   private static final java.util.regex.Pattern MODEL_PATH =
       java.util.regex.Pattern.compile("([^/:]+)(?:/versions/([0-9]{1,18}))?(:predict|/metadata)?");
@@ -339,10 +335,10 @@ public final class ServingService implements AutoCloseable {
     }
     if (path.equals("/v1/broad-query")) {
       requireMethod(method, "GET");
-      return ok(broadQuery(queryParam(ex.getRequestURI().getRawQuery(), "q")));
+      return ok(broadQuery(HttpInput.queryParam(ex.getRequestURI().getRawQuery(), "q")));
     }
     if (path.startsWith("/v1/models/")) {
-      String rest = decode(path.substring("/v1/models/".length()), "the model path");
+      String rest = HttpInput.decode(path.substring("/v1/models/".length()), "the model path");
       java.util.regex.Matcher m = MODEL_PATH.matcher(rest);
       if (!m.matches()) {
         throw HttpError.notFound("No endpoint " + path + "; expected /v1/models/NAME[/versions/N][:predict|/metadata]");
@@ -383,102 +379,7 @@ public final class ServingService implements AutoCloseable {
   }
 
   private JsonNode readJson(HttpExchange ex) throws IOException {
-    String contentType = ex.getRequestHeaders().getFirst("Content-Type");
-    if (contentType != null && !isJson(contentType)) {
-      drain(ex.getRequestBody());
-      throw new HttpError(415, "Expected a JSON body (Content-Type application/json, charset UTF-8), found Content-Type "
-          + printable(contentType));
-    }
-    String declared = ex.getRequestHeaders().getFirst("Content-Length");
-    if (declared != null) {
-      long n;
-      try {
-        n = Long.parseLong(declared.trim());
-      } catch (NumberFormatException e) {
-        throw HttpError.badRequest("Content-Length is not a number: " + printable(declared));
-      }
-      if (n > options.maxBodyBytes()) {
-        drain(ex.getRequestBody());
-        throw new HttpError(413, "The body has " + n + " bytes; the limit is " + options.maxBodyBytes());
-      }
-    }
-    byte[] body;
-    try (InputStream in = ex.getRequestBody()) {
-      // Chunked bodies have no length up front: read one byte past the limit to detect them.
-      body = in.readNBytes(options.maxBodyBytes() + 1);
-      if (body.length > options.maxBodyBytes()) {
-        drain(in);
-        throw new HttpError(413, "The body has more than " + options.maxBodyBytes() + " bytes (the limit)");
-      }
-    }
-    return json.parse(body);
-  }
-
-  /**
-   * JSON, or what common clients send JSON as when not told otherwise (curl -d's form type,
-   * text/plain); a charset, when given, must be UTF-8 (the only one JSON allows on the wire).
-   */
-  static boolean isJson(String contentType) {
-    String[] parts = contentType.toLowerCase(java.util.Locale.ROOT).split(";");
-    String mime = parts[0].trim();
-    boolean jsonLike = mime.equals("application/json") || mime.endsWith("+json") || mime.equals("text/plain")
-        || mime.equals("application/x-www-form-urlencoded") || mime.isEmpty();
-    for (int i = 1; i < parts.length; i++) {
-      String p = parts[i].trim();
-      if (p.startsWith("charset=") && !p.substring(8).replace("\"", "").trim().matches("utf-?8")) {
-        return false;
-      }
-    }
-    return jsonLike;
-  }
-
-  /** A header or parameter as printable ASCII, cut to 100 characters, for an error message. */
-  static String printable(String s) {
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < s.length() && i < 100; i++) {
-      char c = s.charAt(i);
-      b.append(c >= ' ' && c < 0x7f ? c : '?');
-    }
-    return b.append(s.length() > 100 ? "..." : "").toString();
-  }
-
-  /** URL-decodes a path segment or parameter; 400 for a malformed %-escape. */
-  static String decode(String raw, String what) {
-    try {
-      return URLDecoder.decode(raw, StandardCharsets.UTF_8);
-    } catch (IllegalArgumentException e) {
-      throw HttpError.badRequest("Malformed %-escape in " + what + ": " + printable(raw));
-    }
-  }
-
-  /**
-   * Reads and drops what is left of a refused body, up to {@value #DRAIN_BYTES} bytes, so that a
-   * client still sending it reads the 413 instead of a reset connection; beyond that the
-   * connection is closed (slow senders are cut by {@code maxReqTime}).
-   */
-  private static void drain(InputStream in) {
-    try {
-      long left = DRAIN_BYTES;
-      byte[] buf = new byte[1 << 16];
-      for (int n; left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0; ) {
-        left -= n;
-      }
-    } catch (IOException e) {
-      LOG.debug("Draining a refused body failed: {}", e.toString());
-    }
-  }
-
-  static String queryParam(String rawQuery, String name) {
-    if (rawQuery != null) {
-      for (String kv : rawQuery.split("&")) {
-        int eq = kv.indexOf('=');
-        String k = decode(eq < 0 ? kv : kv.substring(0, eq), "the query string");
-        if (k.equals(name)) {
-          return eq < 0 ? "" : decode(kv.substring(eq + 1), "the query string");
-        }
-      }
-    }
-    return null;
+    return json.parse(HttpInput.body(ex, options.maxBodyBytes()));
   }
 
   /** The current version, which must be {@code version} when one is asked for (TF Serving's /versions/N). */

@@ -112,6 +112,8 @@ public final class ServeBench implements Job {
       sets.put("serving.host", "127.0.0.1");
       sets.put("serving.models", "[category]");
       sets.put("serving.threads", Integer.toString(serverThreads));
+      // Measured with its access log on, to a file (stderr would drown the BENCH lines).
+      sets.put("serving.access-log", "\"" + work.resolve("access.log") + "\"");
       ServingService.Options o = ServingService.Options.from(Settings.load(new java.io.File("/nonexistent"), null, sets));
       byte[] body = new ObjectMapper().writeValueAsBytes(PRODUCT);
       List<String> terms = CategoryText.terms(fields(), o.descriptionChars(), o.maxFieldChars());
@@ -209,15 +211,19 @@ public final class ServeBench implements Job {
     for (Thread t : ts) {
       t.join();
     }
-    double secs = (System.nanoTime() - start) / 1e9;
+    return stats(per, counts, errors.get(), (System.nanoTime() - start) / 1e9);
+  }
+
+  /** The latencies of every thread ({@code per[t][0 .. counts[t])}) together, sorted. */
+  static Stats stats(long[][] per, int[] counts, long errors, double seconds) {
     long[] all = new long[Arrays.stream(counts).sum()];
     int k = 0;
-    for (int t = 0; t < threads; t++) {
+    for (int t = 0; t < per.length; t++) {
       System.arraycopy(per[t], 0, all, k, counts[t]);
       k += counts[t];
     }
     Arrays.sort(all);
-    return new Stats(all.length, errors.get(), secs, all);
+    return new Stats(all.length, errors, seconds, all);
   }
 
   static String line(String endpoint, String mode, int clients, Stats s, String tags) {

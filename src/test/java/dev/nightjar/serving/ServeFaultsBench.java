@@ -247,15 +247,9 @@ public final class ServeFaultsBench implements Job {
           t.join();
         }
         double secs = (System.nanoTime() - start) / 1e9;
-        long[] all = new long[Arrays.stream(counts).sum()];
-        int k = 0;
-        for (int t = 0; t < clients; t++) {
-          System.arraycopy(lat[t], 0, all, k, counts[t]);
-          k += counts[t];
-        }
-        Arrays.sort(all);
-        double p50 = all.length == 0 ? Double.NaN : all[(int) Math.ceil(0.5 * all.length) - 1] / 1e6;
-        double p99 = all.length == 0 ? Double.NaN : all[(int) Math.ceil(0.99 * all.length) - 1] / 1e6;
+        ServeBench.Stats normal = ServeBench.stats(lat, counts, normalErrors.get(), secs);
+        double p99 = normal.percentileMs(0.99);
+        double p50 = normal.percentileMs(0.5);
         long swaps = slot.swaps() - swapsBefore;
         long brokenSkipped = slot.loadFailures();
         boolean met = p99 <= GOAL_P99_MS && normalErrors.get() == 0 && fiveXx.get() == 0 && lost.get() == 0
@@ -265,7 +259,7 @@ public final class ServeFaultsBench implements Job {
                 + " baseline_p99_ms=%.3f baseline_rps=%.0f p99_vs_baseline=%.2f"
                 + " hostile_sent=%d hostile_rejected=%d hostile_accepted=%d swaps=%d broken_skipped=%d served_version=%d"
                 + " 5xx=%d lost_requests=%d seconds=%.1f clients=%d hostile_clients=%d goal_p99_ms=%.0f goal_met=%s",
-            p99, p50, all.length, all.length / secs, normalErrors.get(), base.percentileMs(0.99), base.rps(),
+            p99, p50, normal.calls(), normal.rps(), normalErrors.get(), base.percentileMs(0.99), base.rps(),
             p99 / base.percentileMs(0.99), hostileSent.get(), hostileRejected.get(),
             hostileAccepted.get(), swaps, brokenSkipped, slot.version().orElse(-1), fiveXx.get(), lost.get(), secs,
             clients, hostile, GOAL_P99_MS, met));

@@ -52,6 +52,7 @@ class ServingServiceTest {
     sets.put("serving.models", "[category, budget, broad_query, affine]");
     // Batches past CategoryScorer.CHUNK go through its sorted chunks.
     sets.put("serving.max-instances", "64");
+    sets.put("serving.access-log", "none");
     return ServingService.Options.from(Settings.load(new java.io.File("/nonexistent"), null, sets));
   }
 
