@@ -42,7 +42,12 @@ final class HttpInput {
     byte[] body;
     try (InputStream in = ex.getRequestBody()) {
       // Chunked bodies have no length up front: read one byte past the limit to detect them.
-      body = in.readNBytes(maxBytes + 1);
+      try {
+        body = in.readNBytes(maxBytes + 1);
+      } catch (IOException e) {
+        // A malformed chunked encoding, or a client gone before its body ended.
+        throw HttpError.badRequest("Cannot read the body: " + printable(String.valueOf(e.getMessage())));
+      }
       if (body.length > maxBytes) {
         drain(in);
         throw new HttpError(413, "The body has more than " + maxBytes + " bytes (the limit)");
