@@ -16,9 +16,18 @@ final class Deadline {
 
   /** 503 when the deadline has passed; {@code step} says where the work stopped. */
   void check(String step) {
-    if (System.nanoTime() - endNanos > 0) {
-      throw new HttpError(503, "The request was abandoned " + step + ": it took longer than " + timeoutMillis
-          + " ms (serving.request-timeout-ms); send fewer or smaller products, or retry later");
+    if (remainingNanos() < 0) {
+      throw expired(step);
     }
+  }
+
+  long remainingNanos() {
+    return endNanos - System.nanoTime();
+  }
+
+  /** The 503 of a request abandoned at {@code step}. */
+  HttpError expired(String step) {
+    return new HttpError(503, "The request was abandoned " + step + ": it took longer than " + timeoutMillis
+        + " ms (serving.request-timeout-ms); send fewer or smaller products, or retry later");
   }
 }

@@ -68,7 +68,8 @@ public final class ServingService implements AutoCloseable {
   public record Options(String host, int port, int threads, int queue, long pollMillis, int maxBodyBytes,
       List<String> models, int tfInterOpThreads, int tfIntraOpThreads, int descriptionChars, int maxFieldChars,
       RecommendBudgetJob.Options budget, int maxInstances, int maxValuesPerInstance, int maxJsonDepth,
-      int maxStringChars, long requestTimeoutMs, int retryAfterSeconds, String accessLog) {
+      int maxStringChars, long requestTimeoutMs, int retryAfterSeconds, String accessLog, int largeBodyBytes,
+      int largeConcurrency) {
     public static Options from(Config c) {
       List<String> models = c.getStringList("serving.models");
       for (String m : models) {
@@ -95,7 +96,9 @@ public final class ServingService implements AutoCloseable {
           Settings.intIn(c, "serving.max-string-chars", 1, Integer.MAX_VALUE),
           Settings.longIn(c, "serving.request-timeout-ms", 1, 3_600_000),
           Settings.intIn(c, "serving.retry-after-seconds", 1, 3600),
-          Settings.string(c, "serving.access-log"));
+          Settings.string(c, "serving.access-log"),
+          Settings.intIn(c, "serving.large-body-bytes", 0, Integer.MAX_VALUE),
+          Settings.intIn(c, "serving.large-concurrency", 1, 1024));
     }
   }
 
@@ -110,6 +113,7 @@ public final class ServingService implements AutoCloseable {
   private final TensorJson.Limits limits;
   private final ServingMetrics metrics;
   private final AccessLog accessLog;
+  private final java.util.concurrent.Semaphore largeTurns;
   /** When the service accepted the request the current thread runs (System.nanoTime()). */
   private static final ThreadLocal<Long> ACCEPTED = new ThreadLocal<>();
   /** Set while the accepting thread answers a request the full pool refused. */
@@ -128,6 +132,7 @@ public final class ServingService implements AutoCloseable {
     this.limits = new TensorJson.Limits(o.maxInstances(), o.maxValuesPerInstance());
     this.metrics = new ServingMetrics(slots.values());
     this.accessLog = AccessLog.open(o.accessLog());
+    this.largeTurns = new java.util.concurrent.Semaphore(o.largeConcurrency(), true);
     AtomicInteger n = new AtomicInteger();
     // Bounded: when every thread is busy and the queue is full, the accepting thread answers the
     // request at once with 429 and Retry-After (never an unbounded wait, nor unbounded memory).
@@ -327,11 +332,11 @@ public final class ServingService implements AutoCloseable {
     }
     if (path.equals("/v1/categorize")) {
       requireMethod(method, "POST");
-      return ok(categorize(readJson(ex), deadline));
+      return withJson(ex, deadline, body -> ok(categorize(body, deadline)));
     }
     if (path.equals("/v1/budget")) {
       requireMethod(method, "POST");
-      return ok(budget(readJson(ex)));
+      return withJson(ex, deadline, body -> ok(budget(body)));
     }
     if (path.equals("/v1/broad-query")) {
       requireMethod(method, "GET");
@@ -348,11 +353,12 @@ public final class ServingService implements AutoCloseable {
       String what = m.group(3) == null ? "" : m.group(3);
       if (what.equals(PREDICT)) {
         requireMethod(method, "POST");
-        JsonNode request = readJson(ex);
-        deadline.check("after parsing");
-        try (ModelSlot.Lease<ServedModel> l = lease(name, version)) {
-          return ok(savedModel(name, l).predict(request, limits, () -> deadline.check("before running the model")));
-        }
+        return withJson(ex, deadline, request -> {
+          deadline.check("after parsing");
+          try (ModelSlot.Lease<ServedModel> l = lease(name, version)) {
+            return ok(savedModel(name, l).predict(request, limits, () -> deadline.check("before running the model")));
+          }
+        });
       }
       requireMethod(method, "GET");
       if (what.equals("/metadata")) {
@@ -378,8 +384,29 @@ public final class ServingService implements AutoCloseable {
     }
   }
 
-  private JsonNode readJson(HttpExchange ex) throws IOException {
-    return json.parse(HttpInput.body(ex, options.maxBodyBytes()));
+  private interface JsonHandler {
+    Answer answer(JsonNode body) throws Exception;
+  }
+
+  /**
+   * Reads the JSON body and answers it. A body over {@code serving.large-body-bytes} waits (within
+   * its deadline) until fewer than {@code serving.large-concurrency} large ones run: the largest
+   * requests cost up to ~1,000 times a normal one, and taking turns keeps cores for the rest.
+   */
+  private Answer withJson(HttpExchange ex, Deadline deadline, JsonHandler handler) throws Exception {
+    byte[] raw = HttpInput.body(ex, options.maxBodyBytes());
+    boolean large = raw.length > options.largeBodyBytes();
+    if (large && !largeTurns.tryAcquire(Math.max(0, deadline.remainingNanos()), TimeUnit.NANOSECONDS)) {
+      throw deadline.expired("waiting for its turn among large requests (serving.large-concurrency = "
+          + options.largeConcurrency() + ")");
+    }
+    try {
+      return handler.answer(json.parse(raw));
+    } finally {
+      if (large) {
+        largeTurns.release();
+      }
+    }
   }
 
   /** The current version, which must be {@code version} when one is asked for (TF Serving's /versions/N). */
