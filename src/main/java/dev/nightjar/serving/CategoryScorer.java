@@ -71,8 +71,14 @@ public final class CategoryScorer implements AutoCloseable {
    * longest one, and the terms' pairwise comparison (distinct terms) grows with its square.
    */
   public List<KeslerModel.Prediction> predict(List<List<String>> termsPerProduct) {
+    return predict(termsPerProduct, () -> {});
+  }
+
+  /** {@link #predict(List)}, running {@code beforeChunk} before each call to the graph (it may throw to stop). */
+  public List<KeslerModel.Prediction> predict(List<List<String>> termsPerProduct, Runnable beforeChunk) {
     int b = termsPerProduct.size();
     if (b <= CHUNK) {
+      beforeChunk.run();
       return predictPadded(termsPerProduct);
     }
     Integer[] order = new Integer[b];
@@ -87,6 +93,7 @@ public final class CategoryScorer implements AutoCloseable {
       for (int k = from; k < to; k++) {
         chunk.add(termsPerProduct.get(order[k]));
       }
+      beforeChunk.run();
       List<KeslerModel.Prediction> got = predictPadded(chunk);
       for (int k = from; k < to; k++) {
         out[order[k]] = got.get(k - from);

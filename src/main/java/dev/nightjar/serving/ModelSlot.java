@@ -53,6 +53,8 @@ public final class ModelSlot<T> {
   private final AtomicReference<LoadedModel<T>> current = new AtomicReference<>();
   private volatile long failedVersion = -1;
   private volatile String failure;
+  private final java.util.concurrent.atomic.AtomicLong swaps = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong loadFailures = new java.util.concurrent.atomic.AtomicLong();
 
   public ModelSlot(String name, Loader<T> loader) {
     this.name = name;
@@ -91,6 +93,16 @@ public final class ModelSlot<T> {
     return failedVersion;
   }
 
+  /** Versions loaded and swapped in so far (the first load counts). */
+  public long swaps() {
+    return swaps.get();
+  }
+
+  /** Versions that failed to load and were skipped so far. */
+  public long loadFailures() {
+    return loadFailures.get();
+  }
+
   /**
    * Serves {@code version} from {@code dir} unless it is already served or already failed: loads
    * it fully, then swaps it in and retires the old one. Returns true when it swapped.
@@ -105,12 +117,14 @@ public final class ModelSlot<T> {
       loaded = loader.load(name, version, dir);
     } catch (Exception | LinkageError e) {
       failedVersion = version;
+      loadFailures.incrementAndGet();
       failure = "version " + version + " (" + dir + "): " + e;
       LOG.error("Cannot load {} version {} from {}; {}: {}", name, version, dir,
           old == null ? "nothing is served" : "still serving version " + old.version(), e.toString(), e);
       return false;
     }
     current.set(loaded);
+    swaps.incrementAndGet();
     LOG.info("Serving {} version {}{}", name, version, old == null ? "" : " (was " + old.version() + ")");
     if (old != null) {
       old.release();

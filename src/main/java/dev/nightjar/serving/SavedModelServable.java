@@ -93,6 +93,14 @@ public final class SavedModelServable implements AutoCloseable {
 
   /** The answer of TF Serving's {@code :predict} for one parsed request body. */
   public ObjectNode predict(JsonNode request) {
+    return predict(request, TensorJson.Limits.NONE, () -> {});
+  }
+
+  /**
+   * The answer of TF Serving's {@code :predict} for one parsed request body within {@code
+   * limits}; {@code beforeCall} runs just before the graph does (it may throw to stop).
+   */
+  ObjectNode predict(JsonNode request, TensorJson.Limits limits, Runnable beforeCall) {
     if (request == null || !request.isObject()) {
       throw HttpError.badRequest("Expected a JSON object with \"instances\" or \"inputs\"");
     }
@@ -106,6 +114,9 @@ public final class SavedModelServable implements AutoCloseable {
     if (row == request.has("inputs")) {
       throw HttpError.badRequest("Expected exactly one of \"instances\" (row format) or \"inputs\" (columnar format)");
     }
+    if (row && request.get("instances").isArray()) {
+      limits.checkInstances("\"instances\"", request.get("instances").size());
+    }
     Map<String, JsonNode> columns = row ? fromInstances(sig, request.get("instances")) : fromInputs(sig, request.get("inputs"));
     Map<String, Tensor> feeds = new LinkedHashMap<>();
     try {
@@ -114,7 +125,7 @@ public final class SavedModelServable implements AutoCloseable {
         if (v == null) {
           throw HttpError.badRequest("Missing input '" + e.getKey() + "'; the signature's inputs are " + sig.inputNames());
         }
-        feeds.put(e.getKey(), TensorJson.toTensor(e.getKey(), e.getValue(), v));
+        feeds.put(e.getKey(), TensorJson.toTensor(e.getKey(), e.getValue(), v, limits));
       }
       for (String k : columns.keySet()) {
         if (!sig.getInputs().containsKey(k)) {
@@ -122,6 +133,7 @@ public final class SavedModelServable implements AutoCloseable {
         }
       }
       Map<String, JsonNode> outs = new LinkedHashMap<>();
+      beforeCall.run();
       try (Result r = call(f, feeds)) {
         for (String name : sig.outputNames()) {
           outs.put(name, TensorJson.toJson(r.get(name).orElseThrow()));

@@ -15,11 +15,8 @@ import dev.nightjar.common.Settings;
 import dev.nightjar.search.EntropyLookup;
 import dev.nightjar.text.ProductText;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,17 +45,21 @@ import org.slf4j.LoggerFactory;
  *       a recommendation from {@link BudgetRecommender}.
  *   <li>{@code GET /v1/broad-query?q=...}: the {@link EntropyLookup} of the broad_query version.
  *   <li>{@code GET /healthz}: 200 when every model is loaded, else 503; versions either way.
+ *   <li>{@code GET /metrics}: {@link ServingMetrics} in the Prometheus text format.
  * </ul>
  *
- * Errors are JSON {@code {"error": message}}: 400 malformed or invalid input, 404 unknown model,
- * path or shop, 405 wrong method, 413 body over the limit, 503 nothing loaded yet, 500 a bug
- * (logged); no request can stop the service.
+ * Errors are JSON {@code {"error": message}}: 400 malformed or invalid input (or over a
+ * {@code serving.*} limit), 404 unknown model, path or shop, 405 wrong method, 413 body over the
+ * limit, 415 a body that is not JSON, 429 (with {@code Retry-After}) every thread busy and the
+ * queue full, 503 nothing loaded yet or the request's deadline passed, 500 a bug (logged, never
+ * described in the body); no request can stop the service. Work per request is bounded: the
+ * body, JSON depth and strings, instances and their values, and terms per product are capped.
+ * Every answered request gets an {@link AccessLog} line.
  */
 public final class ServingService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ServingService.class);
   static final ObjectMapper JSON = new ObjectMapper();
   private static final String PREDICT = ":predict";
-  private static final long DRAIN_BYTES = 64L << 20;
   /** TF Serving's model paths: NAME, NAME/versions/N, each optionally followed by :predict or /metadata. */
   private static final java.util.regex.Pattern MODEL_PATH =
       java.util.regex.Pattern.compile("([^/:]+)(?:/versions/([0-9]{1,18}))?(:predict|/metadata)?");
@@ -66,7 +67,9 @@ public final class ServingService implements AutoCloseable {
   /** The settings under {@code serving.*} (and the text settings of the category jobs). */
   public record Options(String host, int port, int threads, int queue, long pollMillis, int maxBodyBytes,
       List<String> models, int tfInterOpThreads, int tfIntraOpThreads, int descriptionChars, int maxFieldChars,
-      RecommendBudgetJob.Options budget) {
+      RecommendBudgetJob.Options budget, int maxInstances, int maxValuesPerInstance, int maxJsonDepth,
+      int maxStringChars, long requestTimeoutMs, int retryAfterSeconds, String accessLog, int largeBodyBytes,
+      int largeConcurrency) {
     public static Options from(Config c) {
       List<String> models = c.getStringList("serving.models");
       for (String m : models) {
@@ -86,7 +89,16 @@ public final class ServingService implements AutoCloseable {
           Settings.intIn(c, "serving.tensorflow.intra-op-threads", 0, 1024),
           Settings.intIn(c, "category.description-chars", 0, Integer.MAX_VALUE),
           Settings.intIn(c, "category.max-field-chars", 1, Integer.MAX_VALUE),
-          RecommendBudgetJob.Options.from(c));
+          RecommendBudgetJob.Options.from(c),
+          Settings.intIn(c, "serving.max-instances", 1, 1_000_000),
+          Settings.intIn(c, "serving.max-values-per-instance", 1, Integer.MAX_VALUE),
+          Settings.intIn(c, "serving.max-json-depth", 2, 10_000),
+          Settings.intIn(c, "serving.max-string-chars", 1, Integer.MAX_VALUE),
+          Settings.longIn(c, "serving.request-timeout-ms", 1, 3_600_000),
+          Settings.intIn(c, "serving.retry-after-seconds", 1, 3600),
+          Settings.string(c, "serving.access-log"),
+          Settings.intIn(c, "serving.large-body-bytes", 0, Integer.MAX_VALUE),
+          Settings.intIn(c, "serving.large-concurrency", 1, 1024));
     }
   }
 
@@ -97,6 +109,15 @@ public final class ServingService implements AutoCloseable {
   private final BudgetRecommender recommender;
   private final HttpServer server;
   private final ThreadPoolExecutor pool;
+  private final JsonBody json;
+  private final TensorJson.Limits limits;
+  private final ServingMetrics metrics;
+  private final AccessLog accessLog;
+  private final java.util.concurrent.Semaphore largeTurns;
+  /** When the service accepted the request the current thread runs (System.nanoTime()). */
+  private static final ThreadLocal<Long> ACCEPTED = new ThreadLocal<>();
+  /** Set while the accepting thread answers a request the full pool refused. */
+  private static final ThreadLocal<Boolean> REFUSED = new ThreadLocal<>();
 
   private ServingService(Options o, Path warehouse, FeatureStore store) throws IOException {
     this.options = o;
@@ -107,15 +128,27 @@ public final class ServingService implements AutoCloseable {
       slots.put(m, new ModelSlot<>(m, (name, version, dir) -> ServedModel.load(name, version, dir, tfConfig)));
     }
     this.watcher = new RegistryWatcher(RegistryWatcher.modelsRoot(warehouse), new ArrayList<>(slots.values()));
+    this.json = new JsonBody(o.maxJsonDepth(), o.maxStringChars());
+    this.limits = new TensorJson.Limits(o.maxInstances(), o.maxValuesPerInstance());
+    this.metrics = new ServingMetrics(slots.values());
+    this.accessLog = AccessLog.open(o.accessLog());
+    this.largeTurns = new java.util.concurrent.Semaphore(o.largeConcurrency(), true);
     AtomicInteger n = new AtomicInteger();
-    // Bounded: when every thread is busy and the queue is full, the accepting thread runs the
-    // request itself, which stops it accepting more (back pressure instead of unbounded memory).
+    // Bounded: when every thread is busy and the queue is full, the accepting thread answers the
+    // request at once with 429 and Retry-After (never an unbounded wait, nor unbounded memory).
     this.pool = new ThreadPoolExecutor(o.threads(), o.threads(), 60, TimeUnit.SECONDS,
         new ArrayBlockingQueue<>(o.queue()), r -> {
           Thread t = new Thread(r, "serving-" + n.incrementAndGet());
           t.setDaemon(true);
           return t;
-        }, new ThreadPoolExecutor.CallerRunsPolicy());
+        }, (r, executor) -> {
+          REFUSED.set(true);
+          try {
+            r.run();
+          } finally {
+            REFUSED.remove();
+          }
+        });
     // Headers and body leave in separate writes: without TCP_NODELAY, Nagle's algorithm holds the
     // body back until the client's (delayed) ACK, ~40 ms per request.
     System.setProperty("sun.net.httpserver.nodelay", "true");
@@ -125,7 +158,17 @@ public final class ServingService implements AutoCloseable {
     System.setProperty("sun.net.httpserver.maxRspTime", System.getProperty("sun.net.httpserver.maxRspTime", "30"));
     this.server = HttpServer.create(new InetSocketAddress(o.host(), o.port()), 1024);
     server.createContext("/", this::handle);
-    server.setExecutor(pool);
+    server.setExecutor(r -> {
+      long accepted = System.nanoTime();
+      pool.execute(() -> {
+        ACCEPTED.set(accepted);
+        try {
+          r.run();
+        } finally {
+          ACCEPTED.remove();
+        }
+      });
+    });
   }
 
   /** Loads the current models (what is there; missing ones are reported by /healthz), then listens. */
@@ -173,27 +216,48 @@ public final class ServingService implements AutoCloseable {
     if (store != null) {
       store.close();
     }
+    accessLog.close();
   }
 
   // ---------------------------------------------------------------- HTTP plumbing
 
   private void handle(HttpExchange ex) {
+    Long acceptedAt = ACCEPTED.get();
+    long start = acceptedAt == null ? System.nanoTime() : acceptedAt;
+    String rawPath = ex.getRequestURI().getRawPath();
     int status;
     byte[] body;
+    String type = "application/json";
     try {
-      Answer answer = route(ex);
+      if (Boolean.TRUE.equals(REFUSED.get())) {
+        throw busy();
+      }
+      Answer answer = route(ex, new Deadline(start, options.requestTimeoutMs()));
       status = answer.status();
-      body = JSON.writeValueAsBytes(answer.body());
+      if (answer.raw() != null) {
+        body = answer.raw();
+        type = answer.contentType();
+      } else {
+        body = JSON.writeValueAsBytes(answer.body());
+      }
     } catch (HttpError e) {
       status = e.status();
       body = error(e.getMessage());
+      if (status == 429 || status == 503) {
+        ex.getResponseHeaders().set("Retry-After", Integer.toString(options.retryAfterSeconds()));
+      }
     } catch (Throwable t) {
+      // The details go to the log only: a client learns nothing of the service's insides.
       LOG.error("{} {} failed", ex.getRequestMethod(), ex.getRequestURI(), t);
       status = 500;
-      body = error("Internal error: " + t);
+      body = error("Internal error; the service's log has the details");
     }
     try {
-      ex.getResponseHeaders().set("Content-Type", "application/json");
+      ex.getResponseHeaders().set("Content-Type", type);
+      if (status == 429) {
+        // The body was not read: do not leave it on a connection that will be reused.
+        ex.getResponseHeaders().set("Connection", "close");
+      }
       ex.sendResponseHeaders(status, body.length);
       try (OutputStream out = ex.getResponseBody()) {
         out.write(body);
@@ -202,6 +266,34 @@ public final class ServingService implements AutoCloseable {
       LOG.debug("Cannot answer {} {}: {}", ex.getRequestMethod(), ex.getRequestURI(), e.toString());
     } finally {
       ex.close();
+      long nanos = System.nanoTime() - start;
+      metrics.observe(endpoint(rawPath), status, nanos);
+      accessLog.log(ex.getRequestMethod(), rawPath, status, nanos);
+    }
+  }
+
+  private HttpError busy() {
+    return new HttpError(429, "The service is busy: all " + options.threads() + " request threads are working and "
+        + options.queue() + " requests wait (serving.threads, serving.queue); retry after "
+        + options.retryAfterSeconds() + " s");
+  }
+
+  /** The metrics label of a path: a fixed set of names, whatever the client sent. */
+  static String endpoint(String rawPath) {
+    if (rawPath == null) {
+      return "other";
+    }
+    switch (rawPath) {
+      case "/healthz": return "healthz";
+      case "/metrics": return "metrics";
+      case "/v1/categorize": return "categorize";
+      case "/v1/budget": return "budget";
+      case "/v1/broad-query": return "broad_query";
+      default:
+        if (rawPath.startsWith("/v1/models/")) {
+          return rawPath.endsWith(PREDICT) ? "predict" : rawPath.endsWith("/metadata") ? "metadata" : "model_status";
+        }
+        return "other";
     }
   }
 
@@ -213,33 +305,45 @@ public final class ServingService implements AutoCloseable {
     }
   }
 
-  private record Answer(int status, JsonNode body) {}
+  /** A JSON answer, or (raw != null) bytes of another content type. */
+  private record Answer(int status, JsonNode body, byte[] raw, String contentType) {
+    Answer(int status, JsonNode body) {
+      this(status, body, null, null);
+    }
+  }
 
   private static Answer ok(JsonNode body) {
     return new Answer(200, body);
   }
 
-  private Answer route(HttpExchange ex) throws Exception {
+  private Answer route(HttpExchange ex, Deadline deadline) throws Exception {
     String path = ex.getRequestURI().getRawPath();
     String method = ex.getRequestMethod();
+    if (path == null) {
+      throw HttpError.notFound("No endpoint without a path");
+    }
     if (path.equals("/healthz")) {
       requireMethod(method, "GET");
       return health();
     }
+    if (path.equals("/metrics")) {
+      requireMethod(method, "GET");
+      return new Answer(200, null, metrics.scrape(), ServingMetrics.CONTENT_TYPE);
+    }
     if (path.equals("/v1/categorize")) {
       requireMethod(method, "POST");
-      return ok(categorize(readJson(ex)));
+      return withJson(ex, deadline, body -> ok(categorize(body, deadline)));
     }
     if (path.equals("/v1/budget")) {
       requireMethod(method, "POST");
-      return ok(budget(readJson(ex)));
+      return withJson(ex, deadline, body -> ok(budget(body)));
     }
     if (path.equals("/v1/broad-query")) {
       requireMethod(method, "GET");
-      return ok(broadQuery(queryParam(ex.getRequestURI().getRawQuery(), "q")));
+      return ok(broadQuery(HttpInput.queryParam(ex.getRequestURI().getRawQuery(), "q")));
     }
     if (path.startsWith("/v1/models/")) {
-      String rest = URLDecoder.decode(path.substring("/v1/models/".length()), StandardCharsets.UTF_8);
+      String rest = HttpInput.decode(path.substring("/v1/models/".length()), "the model path");
       java.util.regex.Matcher m = MODEL_PATH.matcher(rest);
       if (!m.matches()) {
         throw HttpError.notFound("No endpoint " + path + "; expected /v1/models/NAME[/versions/N][:predict|/metadata]");
@@ -249,10 +353,12 @@ public final class ServingService implements AutoCloseable {
       String what = m.group(3) == null ? "" : m.group(3);
       if (what.equals(PREDICT)) {
         requireMethod(method, "POST");
-        JsonNode request = readJson(ex);
-        try (ModelSlot.Lease<ServedModel> l = lease(name, version)) {
-          return ok(savedModel(name, l).predict(request));
-        }
+        return withJson(ex, deadline, request -> {
+          deadline.check("after parsing");
+          try (ModelSlot.Lease<ServedModel> l = lease(name, version)) {
+            return ok(savedModel(name, l).predict(request, limits, () -> deadline.check("before running the model")));
+          }
+        });
       }
       requireMethod(method, "GET");
       if (what.equals("/metadata")) {
@@ -268,7 +374,7 @@ public final class ServingService implements AutoCloseable {
       }
       return ok(modelStatus(name));
     }
-    throw HttpError.notFound("No endpoint " + path + "; see /healthz, /v1/models/NAME[:predict|/metadata],"
+    throw HttpError.notFound("No endpoint " + path + "; see /healthz, /metrics, /v1/models/NAME[:predict|/metadata],"
         + " /v1/categorize, /v1/budget, /v1/broad-query?q=");
   }
 
@@ -278,70 +384,29 @@ public final class ServingService implements AutoCloseable {
     }
   }
 
-  private JsonNode readJson(HttpExchange ex) throws IOException {
-    String declared = ex.getRequestHeaders().getFirst("Content-Length");
-    if (declared != null) {
-      long n;
-      try {
-        n = Long.parseLong(declared.trim());
-      } catch (NumberFormatException e) {
-        throw HttpError.badRequest("Content-Length is not a number: " + declared);
-      }
-      if (n > options.maxBodyBytes()) {
-        drain(ex.getRequestBody());
-        throw new HttpError(413, "The body has " + n + " bytes; the limit is " + options.maxBodyBytes());
-      }
-    }
-    byte[] body;
-    try (InputStream in = ex.getRequestBody()) {
-      // Chunked bodies have no length up front: read one byte past the limit to detect them.
-      body = in.readNBytes(options.maxBodyBytes() + 1);
-      if (body.length > options.maxBodyBytes()) {
-        drain(in);
-        throw new HttpError(413, "The body has more than " + options.maxBodyBytes() + " bytes (the limit)");
-      }
-    }
-    JsonNode n;
-    try {
-      n = JSON.readTree(body);
-    } catch (JsonProcessingException e) {
-      throw HttpError.badRequest("Malformed JSON: " + e.getOriginalMessage() + " at line " + e.getLocation().getLineNr()
-          + ", column " + e.getLocation().getColumnNr());
-    }
-    if (n == null || n.isMissingNode()) {
-      throw HttpError.badRequest("Expected a JSON body, found an empty one");
-    }
-    return n;
+  private interface JsonHandler {
+    Answer answer(JsonNode body) throws Exception;
   }
 
   /**
-   * Reads and drops what is left of a refused body, up to {@value #DRAIN_BYTES} bytes, so that a
-   * client still sending it reads the 413 instead of a reset connection; beyond that the
-   * connection is closed (slow senders are cut by {@code maxReqTime}).
+   * Reads the JSON body and answers it. A body over {@code serving.large-body-bytes} waits (within
+   * its deadline) until fewer than {@code serving.large-concurrency} large ones run: the largest
+   * requests cost up to ~1,000 times a normal one, and taking turns keeps cores for the rest.
    */
-  private static void drain(InputStream in) {
+  private Answer withJson(HttpExchange ex, Deadline deadline, JsonHandler handler) throws Exception {
+    byte[] raw = HttpInput.body(ex, options.maxBodyBytes());
+    boolean large = raw.length > options.largeBodyBytes();
+    if (large && !largeTurns.tryAcquire(Math.max(0, deadline.remainingNanos()), TimeUnit.NANOSECONDS)) {
+      throw deadline.expired("waiting for its turn among large requests (serving.large-concurrency = "
+          + options.largeConcurrency() + ")");
+    }
     try {
-      long left = DRAIN_BYTES;
-      byte[] buf = new byte[1 << 16];
-      for (int n; left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0; ) {
-        left -= n;
-      }
-    } catch (IOException e) {
-      LOG.debug("Draining a refused body failed: {}", e.toString());
-    }
-  }
-
-  static String queryParam(String rawQuery, String name) {
-    if (rawQuery != null) {
-      for (String kv : rawQuery.split("&")) {
-        int eq = kv.indexOf('=');
-        String k = URLDecoder.decode(eq < 0 ? kv : kv.substring(0, eq), StandardCharsets.UTF_8);
-        if (k.equals(name)) {
-          return eq < 0 ? "" : URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8);
-        }
+      return handler.answer(json.parse(raw));
+    } finally {
+      if (large) {
+        largeTurns.release();
       }
     }
-    return null;
   }
 
   /** The current version, which must be {@code version} when one is asked for (TF Serving's /versions/N). */
@@ -425,70 +490,23 @@ public final class ServingService implements AutoCloseable {
     return new Answer(ok ? 200 : 503, o);
   }
 
-  private JsonNode categorize(JsonNode body) {
-    if (!body.isObject()) {
-      throw HttpError.badRequest("Expected a JSON object of product fields " + ProductText.FIELDS + ", found " + body.getNodeType());
-    }
-    boolean batch = body.has("products");
-    List<JsonNode> products = new ArrayList<>();
-    if (batch) {
-      if (!body.get("products").isArray() || body.get("products").isEmpty()) {
-        throw HttpError.badRequest("\"products\" must be a non-empty list of product objects");
-      }
-      body.get("products").forEach(products::add);
-    } else {
-      products.add(body);
-    }
+  private JsonNode categorize(JsonNode body, Deadline deadline) {
+    ProductJson.Products in = ProductJson.products(body, options.maxInstances());
+    List<JsonNode> products = in.products();
     List<List<String>> terms = new ArrayList<>(products.size());
-    for (JsonNode p : products) {
-      terms.add(CategoryText.terms(fields(p), options.descriptionChars(), options.maxFieldChars()));
+    for (int i = 0; i < products.size(); i++) {
+      deadline.check("while cleaning the products");
+      List<String> fields = ProductJson.fields(products.get(i), in.batch() ? "product " + i : "the body");
+      terms.add(CategoryText.terms(fields, options.descriptionChars(), options.maxFieldChars()));
     }
     try (ModelSlot.Lease<ServedModel> l = lease(ServedModel.CATEGORY)) {
-      List<KeslerModel.Prediction> preds = l.model().category().predict(terms);
+      List<KeslerModel.Prediction> preds = l.model().category().predict(terms, () -> deadline.check("while scoring"));
       ArrayNode out = JSON.createArrayNode();
       for (int i = 0; i < preds.size(); i++) {
         out.add(prediction(products.get(i), preds.get(i), l.version()));
       }
-      return batch ? JSON.createObjectNode().set("predictions", out) : out.get(0);
+      return in.batch() ? JSON.createObjectNode().set("predictions", out) : out.get(0);
     }
-  }
-
-  /** The product's fields in {@link ProductText#FIELDS} order; a list (tags) is joined like the batch input. */
-  private static List<String> fields(JsonNode p) {
-    if (!p.isObject()) {
-      throw HttpError.badRequest("Expected a product object with fields " + ProductText.FIELDS + ", found " + p);
-    }
-    List<String> values = new ArrayList<>(ProductText.FIELDS.size());
-    boolean any = false;
-    for (String f : ProductText.FIELDS) {
-      JsonNode v = p.get(f);
-      String s;
-      if (v == null || v.isNull()) {
-        s = null;
-      } else if (v.isArray()) {
-        // As ProductColumns: concat_ws(", ", list), which skips nulls.
-        List<String> parts = new ArrayList<>();
-        for (JsonNode e : v) {
-          if (!e.isNull()) {
-            if (!e.isValueNode()) {
-              throw HttpError.badRequest("Field '" + f + "' must be a string or a list of strings, found " + v);
-            }
-            parts.add(e.asText());
-          }
-        }
-        s = String.join(", ", parts);
-      } else if (v.isValueNode()) {
-        s = v.asText();
-      } else {
-        throw HttpError.badRequest("Field '" + f + "' must be a string or a list of strings, found " + v);
-      }
-      any |= s != null && !s.isBlank();
-      values.add(s);
-    }
-    if (!any) {
-      throw HttpError.badRequest("The product has no text: expected at least one of " + ProductText.FIELDS);
-    }
-    return values;
   }
 
   private static ObjectNode prediction(JsonNode product, KeslerModel.Prediction p, long version) {
@@ -509,7 +527,8 @@ public final class ServingService implements AutoCloseable {
   private JsonNode budget(JsonNode body) throws Exception {
     JsonNode id = body.isObject() ? body.get("shop_id") : null;
     if (id == null || !(id.isTextual() || id.isIntegralNumber()) || id.asText().isEmpty()) {
-      throw HttpError.badRequest("Expected {\"shop_id\": ...} (a string or an integer), found " + body);
+      throw HttpError.badRequest("Expected {\"shop_id\": ...} (a string or an integer), found "
+          + (body.isObject() ? (id == null ? "no field 'shop_id'" : "'shop_id' " + ProductJson.kind(id)) : ProductJson.kind(body)));
     }
     String shop = id.asText();
     if (store == null) {
@@ -551,6 +570,12 @@ public final class ServingService implements AutoCloseable {
   private JsonNode broadQuery(String q) {
     if (q == null || q.isBlank()) {
       throw HttpError.badRequest("Expected a query: /v1/broad-query?q=TEXT");
+    }
+    for (int i = 0; i < q.length(); i++) {
+      if (Character.isISOControl(q.charAt(i))) {
+        throw HttpError.badRequest(String.format("Parameter q has a control character (U+%04X) at position %d",
+            (int) q.charAt(i), i));
+      }
     }
     try (ModelSlot.Lease<ServedModel> l = lease(ServedModel.BROAD_QUERY)) {
       ObjectNode o = JSON.createObjectNode().put("q", q);

@@ -29,8 +29,28 @@ final class TensorJson {
 
   private TensorJson() {}
 
+  /**
+   * Bounds on one request's tensors: examples (the first dimension of every input of rank >= 1)
+   * and values per example (the product of the other dimensions), so the work a request makes is
+   * bounded whatever graph it reaches.
+   */
+  record Limits(int maxInstances, int maxValuesPerInstance) {
+    static final Limits NONE = new Limits(Integer.MAX_VALUE, Integer.MAX_VALUE);
+
+    void checkInstances(String what, long n) {
+      if (n > maxInstances) {
+        throw HttpError.badRequest(what + " has " + n + " instances; the limit is " + maxInstances + " (serving.max-instances)");
+      }
+    }
+  }
+
   /** The tensor of input {@code name} from its JSON value, checked against the signature. */
   static Tensor toTensor(String name, Signature.TensorDescription desc, JsonNode value) {
+    return toTensor(name, desc, value, Limits.NONE);
+  }
+
+  /** The tensor of input {@code name} from its JSON value, checked against the signature and {@code limits}. */
+  static Tensor toTensor(String name, Signature.TensorDescription desc, JsonNode value, Limits limits) {
     List<Long> dims = new ArrayList<>();
     JsonNode n = value;
     while (n.isArray()) {
@@ -41,6 +61,17 @@ final class TensorJson {
       n = n.get(0);
     }
     long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
+    if (shape.length > 0) {
+      limits.checkInstances("Input '" + name + "'", shape[0]);
+      long per = 1;
+      for (int i = 1; i < shape.length; i++) {
+        per *= shape[i];
+      }
+      if (per > limits.maxValuesPerInstance()) {
+        throw HttpError.badRequest("Input '" + name + "' has " + per + " values per instance (shape " + Shape.of(shape)
+            + "); the limit is " + limits.maxValuesPerInstance() + " (serving.max-values-per-instance)");
+      }
+    }
     Shape want = desc.shape;
     if (!want.isUnknown()) {
       if (want.numDimensions() != shape.length) {
@@ -62,7 +93,11 @@ final class TensorJson {
       case DT_FLOAT: {
         float[] a = new float[size];
         for (int i = 0; i < size; i++) {
-          a[i] = (float) number(name, leaves.get(i));
+          double d = number(name, leaves.get(i));
+          if (Math.abs(d) > Float.MAX_VALUE) {
+            throw HttpError.badRequest("Input '" + name + "' is DT_FLOAT: " + leaves.get(i) + " is out of its range");
+          }
+          a[i] = (float) d;
         }
         return TFloat32.tensorOf(s, DataBuffers.of(a, true, false));
       }
@@ -76,7 +111,11 @@ final class TensorJson {
       case DT_INT32: {
         int[] a = new int[size];
         for (int i = 0; i < size; i++) {
-          a[i] = Math.toIntExact(integer(name, leaves.get(i)));
+          long v = integer(name, leaves.get(i));
+          if (v != (int) v) {
+            throw HttpError.badRequest("Input '" + name + "' is DT_INT32: " + v + " is out of its range");
+          }
+          a[i] = (int) v;
         }
         return TInt32.tensorOf(s, DataBuffers.of(a, true, false));
       }
@@ -131,6 +170,9 @@ final class TensorJson {
   private static double number(String name, JsonNode v) {
     if (!v.isNumber()) {
       throw HttpError.badRequest("Input '" + name + "' is numeric: expected a number, found " + v);
+    }
+    if (!Double.isFinite(v.doubleValue())) {
+      throw HttpError.badRequest("Input '" + name + "' is numeric: found a number beyond the range of a double");
     }
     return v.doubleValue();
   }

@@ -112,6 +112,8 @@ public final class ServeBench implements Job {
       sets.put("serving.host", "127.0.0.1");
       sets.put("serving.models", "[category]");
       sets.put("serving.threads", Integer.toString(serverThreads));
+      // Measured with its access log on, to a file (stderr would drown the BENCH lines).
+      sets.put("serving.access-log", "\"" + work.resolve("access.log") + "\"");
       ServingService.Options o = ServingService.Options.from(Settings.load(new java.io.File("/nonexistent"), null, sets));
       byte[] body = new ObjectMapper().writeValueAsBytes(PRODUCT);
       List<String> terms = CategoryText.terms(fields(), o.descriptionChars(), o.maxFieldChars());
@@ -209,15 +211,19 @@ public final class ServeBench implements Job {
     for (Thread t : ts) {
       t.join();
     }
-    double secs = (System.nanoTime() - start) / 1e9;
+    return stats(per, counts, errors.get(), (System.nanoTime() - start) / 1e9);
+  }
+
+  /** The latencies of every thread ({@code per[t][0 .. counts[t])}) together, sorted. */
+  static Stats stats(long[][] per, int[] counts, long errors, double seconds) {
     long[] all = new long[Arrays.stream(counts).sum()];
     int k = 0;
-    for (int t = 0; t < threads; t++) {
+    for (int t = 0; t < per.length; t++) {
       System.arraycopy(per[t], 0, all, k, counts[t]);
       k += counts[t];
     }
     Arrays.sort(all);
-    return new Stats(all.length, errors.get(), secs, all);
+    return new Stats(all.length, errors, seconds, all);
   }
 
   static String line(String endpoint, String mode, int clients, Stats s, String tags) {
@@ -254,7 +260,20 @@ public final class ServeBench implements Job {
       }
     }
 
+    /** A status and its body. */
+    record Answer(int status, byte[] body) {}
+
+    /** POSTs {@code body}; a status other than 200 is an IOException. */
     byte[] post(String path, byte[] body) throws IOException {
+      Answer a = send(path, body);
+      if (a.status() != 200) {
+        throw new IOException("Expected 200, found " + a.status());
+      }
+      return a.body();
+    }
+
+    /** POSTs {@code body} and reads the answer, whatever its status. */
+    Answer send(String path, byte[] body) throws IOException {
       byte[] head = ("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
           + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
       byte[] req = Arrays.copyOf(head, head.length + body.length);
@@ -262,8 +281,8 @@ public final class ServeBench implements Job {
       out.write(req);
       out.flush();
       String status = readLine();
-      if (!status.startsWith("HTTP/1.1 200")) {
-        throw new IOException("Expected 200, found " + status);
+      if (!status.startsWith("HTTP/1.1 ") || status.length() < 12) {
+        throw new IOException("Expected an HTTP/1.1 status line, found " + status);
       }
       int length = -1;
       for (String h; !(h = readLine()).isEmpty(); ) {
@@ -275,7 +294,7 @@ public final class ServeBench implements Job {
       if (length < 0) {
         throw new IOException("Expected a Content-Length");
       }
-      return in.readNBytes(length);
+      return new Answer(Integer.parseInt(status.substring(9, 12)), in.readNBytes(length));
     }
 
     private String readLine() throws IOException {

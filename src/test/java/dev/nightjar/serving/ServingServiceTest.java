@@ -50,6 +50,9 @@ class ServingServiceTest {
     sets.put("serving.host", "127.0.0.1");
     sets.put("serving.poll-interval-ms", Long.toString(pollMillis));
     sets.put("serving.models", "[category, budget, broad_query, affine]");
+    // Batches past CategoryScorer.CHUNK go through its sorted chunks.
+    sets.put("serving.max-instances", "64");
+    sets.put("serving.access-log", "none");
     return ServingService.Options.from(Settings.load(new java.io.File("/nonexistent"), null, sets));
   }
 
