@@ -53,7 +53,14 @@ public interface ActionLauncher {
     return (args, log) -> {
       ByteArrayOutputStream buf = new ByteArrayOutputStream();
       PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8);
-      int status = Main.run(args.toArray(String[]::new), ps, ps);
+      // The action's log lines go to this JVM's log file, tagged with the action (conf/log4j2.properties).
+      org.slf4j.MDC.put("action", args.isEmpty() ? "" : args.get(0));
+      Main.Invocation inv;
+      try {
+        inv = Main.invoke(args.toArray(String[]::new), ps, ps);
+      } finally {
+        org.slf4j.MDC.remove("action");
+      }
       String text = buf.toString(StandardCharsets.UTF_8);
       try {
         Files.createDirectories(log.getParent());
@@ -61,7 +68,8 @@ public interface ActionLauncher {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-      return outcome(status, text.lines().toList());
+      return new Outcome(inv.status(), inv.result() == null ? null : inv.result().summaryLine(),
+          inv.error());
     };
   }
 
