@@ -118,7 +118,8 @@ public final class Main {
     return jobs;
   }
 
-  private static void printJobs(List<Job> jobs, PrintStream out) {
+  /** The jobs list of {@code jobs/run --help}. */
+  public static void printJobs(List<Job> jobs, PrintStream out) {
     out.println("Usage: jobs/run JOB [spark-submit options] [job options]   (jobs/run JOB --help)");
     out.println();
     out.println("Jobs:");

@@ -52,7 +52,7 @@ public final class ConfigJob implements Job {
     List<Map<String, Object>> rows = new ArrayList<>();
     for (Map.Entry<String, ConfigValue> e : sorted.entrySet()) {
       String key = e.getKey();
-      if (!prefix.isEmpty() && !key.equals(prefix) && !key.startsWith(prefix.endsWith(".") ? prefix : prefix + ".")) {
+      if (!key.startsWith(prefix)) {
         continue;
       }
       ConfigValue dflt = e.getValue();
@@ -63,12 +63,24 @@ public final class ConfigJob implements Job {
       r.put("default", shown(key, dflt));
       r.put("current", cur == null ? null : shown(key, cur));
       // The comment lives on the unresolved value's origin (the line above it in its .conf file).
-      List<String> comments = reference.hasPath(key) ? reference.getValue(key).origin().comments() : dflt.origin().comments();
+      List<String> comments = comments(reference.root(), key, dflt);
       r.put("comment", String.join(" ", comments.stream().map(String::strip).toList()).strip());
       r.put("file", dflt.origin().resource());
       rows.add(r);
     }
     return rows;
+  }
+
+  /** The comment of a key, read from the unresolved tree (a resolved substitution loses it). */
+  private static List<String> comments(com.typesafe.config.ConfigObject root, String key, ConfigValue resolved) {
+    ConfigValue v = root;
+    for (String segment : com.typesafe.config.ConfigUtil.splitPath(key)) {
+      if (!(v instanceof com.typesafe.config.ConfigObject o) || o.get(segment) == null) {
+        return resolved.origin().comments();
+      }
+      v = o.get(segment);
+    }
+    return v.origin().comments();
   }
 
   private static String type(ConfigValue v) {

@@ -123,7 +123,7 @@ public final class Output {
         }
       }
       StringBuilder sb = new StringBuilder();
-      line(sb, header, width, new boolean[n]);
+      line(sb, header, width, numeric);
       List<String> rule = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         rule.add("-".repeat(width[i]));
