@@ -95,8 +95,8 @@ public final class ModelsJob implements Job {
       throw new UsageException("--delete is for models alias, not models " + command);
     }
     context.option("version").ifPresent(ModelsJob::version);
-    context.option("from").ifPresent(ModelsJob::version);
-    context.option("to").ifPresent(ModelsJob::version);
+    context.option("from").ifPresent(v -> version("from", v));
+    context.option("to").ifPresent(v -> version("to", v));
   }
 
   @Override
@@ -173,8 +173,8 @@ public final class ModelsJob implements Job {
         result.metric("model", m).metric("version", to).metric("was", from);
       }
       case DIFF -> {
-        int from = context.option("from").map(ModelsJob::version).orElseGet(() -> aliasVersion(registry, m, ModelRegistry.PREVIOUS));
-        int to = context.option("to").map(ModelsJob::version).orElseGet(() -> aliasVersion(registry, m, ModelRegistry.CURRENT));
+        int from = context.option("from").map(v -> version("from", v)).orElseGet(() -> aliasVersion(registry, m, ModelRegistry.PREVIOUS));
+        int to = context.option("to").map(v -> version("to", v)).orElseGet(() -> aliasVersion(registry, m, ModelRegistry.CURRENT));
         diff(out, json, registry, m, from, to);
         result.metric("model", m).metric("from", from).metric("to", to);
       }
@@ -287,6 +287,10 @@ public final class ModelsJob implements Job {
   }
 
   private static int version(String s) {
+    return version("version", s);
+  }
+
+  private static int version(String option, String s) {
     try {
       int v = Integer.parseInt(s);
       if (v >= 1) {
@@ -295,6 +299,6 @@ public final class ModelsJob implements Job {
     } catch (NumberFormatException e) {
       // falls through to the message below
     }
-    throw new UsageException("Cannot set --version to " + s + ": expected a version number >= 1");
+    throw new UsageException("Cannot set --" + option + " to " + s + ": expected a version number >= 1");
   }
 }

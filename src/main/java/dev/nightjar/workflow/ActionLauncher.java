@@ -57,7 +57,9 @@ public interface ActionLauncher {
       org.slf4j.MDC.put("action", args.isEmpty() ? "" : args.get(0));
       Main.Invocation inv;
       try {
-        inv = Main.invoke(args.toArray(String[]::new), ps, ps);
+        // A person watching the terminal sees each action's progress (stderr) as it happens.
+        PrintStream err = dev.nightjar.common.SparkSessions.progress() ? tee(ps, System.err) : ps;
+        inv = Main.invoke(args.toArray(String[]::new), ps, err);
       } finally {
         org.slf4j.MDC.remove("action");
       }
@@ -71,6 +73,28 @@ public interface ActionLauncher {
       return new Outcome(inv.status(), inv.result() == null ? null : inv.result().summaryLine(),
           inv.error());
     };
+  }
+
+  private static PrintStream tee(PrintStream a, PrintStream b) {
+    return new PrintStream(new java.io.OutputStream() {
+      @Override
+      public void write(int c) {
+        a.write(c);
+        b.write(c);
+      }
+
+      @Override
+      public void write(byte[] bytes, int off, int len) {
+        a.write(bytes, off, len);
+        b.write(bytes, off, len);
+      }
+
+      @Override
+      public void flush() {
+        a.flush();
+        b.flush();
+      }
+    }, true, StandardCharsets.UTF_8);
   }
 
   private static Outcome outcome(int status, List<String> lines) {
