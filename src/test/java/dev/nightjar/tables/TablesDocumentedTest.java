@@ -107,7 +107,7 @@ class TablesDocumentedTest {
   void everyJsonOutputIsOneJsonDocument() throws Exception {
     JsonNode summary = JSON.readTree(nightly.out());
     assertEquals("nightly", summary.get("job").asText(), nightly.out());
-    assertEquals(11, summary.get("actions").size(), "generate-sample and the ten workflow actions");
+    assertEquals(10, summary.get("actions").size(), "generate-sample and the nine workflow actions");
     assertTrue(summary.get("actions").get(1).get("seconds").asDouble() > 0);
 
     Jobs.Outcome model = Jobs.main("models", "show", "--model", "category", "--warehouse", wh(), "--json");
