@@ -28,6 +28,9 @@ public final class CommandLine {
           OptionSpec.value("date", "YYYY-MM-DD", "the run date (the ds partition written)", "today, UTC"),
           OptionSpec.value("conf-file", "FILE", "a HOCON file layered over conf/application.conf", "none"),
           OptionSpec.value("set", "KEY=VALUE", "set a configuration key (repeatable)", "none"),
+          OptionSpec.flag("json", "print the result as JSON on stdout (logs stay on stderr)"),
+          OptionSpec.flag("verbose", "log more on stderr, with the effective configuration (secrets masked)"),
+          OptionSpec.flag("ui", "turn on the Spark web UI on a free port and print its URL"),
           OptionSpec.flag("help", "print this job's options and exit"));
 
   /** The option holding the sub-command of a job that has them ({@link Job#commands()}). */
@@ -66,14 +69,22 @@ public final class CommandLine {
     Set<String> flags = new LinkedHashSet<>();
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
-      if (i == 0 && !job.commands().isEmpty() && !arg.startsWith("--")) {
+      if (i == 0 && !job.commands().isEmpty() && !arg.startsWith("-")) {
         // Jobs with sub-commands (jobs/run models list) take the command first.
         if (!job.commands().contains(arg)) {
           throw new UsageException("Unknown command '" + arg + "' for job " + job.name() + ": expected one of "
-              + String.join(", ", job.commands()) + helpHint(job));
+              + String.join(", ", job.commands()) + Suggest.hint(arg, job.commands(), "") + helpHint(job));
         }
         options.put(COMMAND, arg);
         continue;
+      }
+      if (job.positional() != null && !arg.startsWith("-") && !options.containsKey(job.positional())) {
+        // jobs/run sql "SELECT ...", jobs/run config PREFIX
+        options.put(job.positional(), arg);
+        continue;
+      }
+      if (arg.length() == 2 && arg.charAt(0) == '-' && job.shortOptions().containsKey(arg.charAt(1))) {
+        arg = "--" + job.shortOptions().get(arg.charAt(1));
       }
       if (!arg.startsWith("--") || arg.length() == 2) {
         throw new UsageException(
@@ -88,7 +99,8 @@ public final class CommandLine {
       }
       OptionSpec spec = find(specs, name);
       if (spec == null) {
-        throw new UsageException("Unknown option --" + name + " for job " + job.name() + helpHint(job));
+        throw new UsageException("Unknown option --" + name + " for job " + job.name()
+            + Suggest.hint(name, specs.stream().map(OptionSpec::name).toList(), "--") + helpHint(job));
       }
       if (spec.isFlag()) {
         if (value != null) {

@@ -29,6 +29,28 @@ public interface Job {
   }
 
   /**
+   * The name of the option that a bare argument fills ({@code jobs/run sql "SELECT ..."} fills
+   * {@code query}), or null when the job takes none.
+   */
+  default String positional() {
+    return null;
+  }
+
+  /** One-letter aliases of options ({@code -f} for {@code --file}). */
+  default java.util.Map<Character, String> shortOptions() {
+    return java.util.Map.of();
+  }
+
+  /**
+   * Whether the job prints its own result on stdout ({@code show}, {@code models}, {@code sql}):
+   * then nothing else is printed there. Otherwise the runner prints the job's {@link JobResult}
+   * ({@code RESULT ...}, or JSON with {@code --json}).
+   */
+  default boolean printsResult() {
+    return false;
+  }
+
+  /**
    * Checks the configuration this job uses, before any data is read. Throw {@link
    * UsageException} naming the key on a bad value.
    */

@@ -23,6 +23,9 @@ public final class JobContext {
   private final boolean dateGiven;
   private final Map<String, String> options;
   private final Set<String> flags;
+  private final java.io.PrintStream out;
+  private final java.io.PrintStream err;
+  private final long startNanos = System.nanoTime();
   private SparkSession spark;
   private Warehouse warehouse;
 
@@ -33,6 +36,24 @@ public final class JobContext {
       boolean dateGiven,
       Map<String, String> options,
       Set<String> flags) {
+    this(jobName, config, runDate, dateGiven, options, flags, System.out, System.err);
+  }
+
+  /**
+   * @param out where the job prints its result (stdout under jobs/run; nothing else goes there)
+   * @param err where it prints progress and messages for people (stderr)
+   */
+  public JobContext(
+      String jobName,
+      Config config,
+      LocalDate runDate,
+      boolean dateGiven,
+      Map<String, String> options,
+      Set<String> flags,
+      java.io.PrintStream out,
+      java.io.PrintStream err) {
+    this.out = out;
+    this.err = err;
     this.jobName = jobName;
     this.config = config;
     this.runDate = runDate;
@@ -68,9 +89,30 @@ public final class JobContext {
     return flags.contains(name);
   }
 
+  /** Where the job prints its result: stdout, parseable, nothing else on it. */
+  public java.io.PrintStream out() {
+    return out;
+  }
+
+  /** Where the job prints messages for people: stderr. */
+  public java.io.PrintStream err() {
+    return err;
+  }
+
+  /** {@code --json}: print the result as JSON. */
+  public boolean json() {
+    return flags.contains("json");
+  }
+
   public synchronized SparkSession spark() {
     if (spark == null) {
-      spark = SparkSessions.getOrCreate("nightjar " + jobName);
+      boolean hadSession = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
+      spark = SparkSessions.getOrCreate("nightjar " + jobName, flag("ui"));
+      if (flag("ui")) {
+        scala.Option<String> url = spark.sparkContext().uiWebUrl();
+        err.println(url.isDefined() ? "nightjar: Spark UI at " + url.get()
+            : "nightjar: no Spark UI: " + (hadSession ? "the session was built without it" : "spark.ui.enabled is false"));
+      }
       spark.sparkContext().setJobGroup(jobName, "nightjar " + jobName + " ds=" + runDate, false);
     }
     return spark;
@@ -86,6 +128,9 @@ public final class JobContext {
   /** Names the Spark jobs that follow in the UI and the event log: one call per stage of work. */
   public void stage(String description) {
     LOG.info("{}: {}", jobName, description);
+    if (SparkSessions.progress()) {
+      err.printf(java.util.Locale.ROOT, "%s %6.1fs  %s%n", jobName, (System.nanoTime() - startNanos) / 1e9, description);
+    }
     spark().sparkContext().setJobDescription(jobName + " ds=" + runDate + ": " + description);
   }
 }

@@ -13,8 +13,10 @@ public final class JobResult {
   private final Map<String, Long> rowsWritten;
   private final Map<String, Object> metrics;
   private final int exitCode;
+  private final Map<String, Object> details;
 
   private JobResult(Builder b) {
+    this.details = Collections.unmodifiableMap(new LinkedHashMap<>(b.details));
     this.job = b.job;
     this.rowsWritten = Collections.unmodifiableMap(new LinkedHashMap<>(b.rowsWritten));
     this.metrics = Collections.unmodifiableMap(new LinkedHashMap<>(b.metrics));
@@ -51,6 +53,19 @@ public final class JobResult {
     return sb.toString();
   }
 
+  /** The result as JSON-ready maps: {@code job}, {@code rows} per table, {@code metrics}, {@code exit_code}. */
+  public Map<String, Object> toMap() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("job", job);
+    m.put("rows", rowsWritten);
+    Map<String, Object> values = new LinkedHashMap<>();
+    metrics.forEach((k, v) -> values.put(k, v instanceof Number || v instanceof Boolean || v == null ? v : v.toString()));
+    m.put("metrics", values);
+    m.putAll(details);
+    m.put("exit_code", exitCode);
+    return m;
+  }
+
   @Override
   public String toString() {
     return summaryLine();
@@ -61,6 +76,7 @@ public final class JobResult {
     private final Map<String, Long> rowsWritten = new LinkedHashMap<>();
     private final Map<String, Object> metrics = new LinkedHashMap<>();
     private int exitCode = ExitCodes.OK;
+    private final Map<String, Object> details = new LinkedHashMap<>();
 
     private Builder(String job) {
       this.job = job;
@@ -73,6 +89,12 @@ public final class JobResult {
 
     public Builder metric(String name, Object value) {
       metrics.put(name, value);
+      return this;
+    }
+
+    /** Structured detail for {@code --json} only (e.g. nightly's actions), not on the RESULT line. */
+    public Builder detail(String name, Object value) {
+      details.put(name, value);
       return this;
     }
 

@@ -113,7 +113,8 @@ public final class Settings {
     for (Map.Entry<String, String> e : sets.entrySet()) {
       if (!reference.hasPathOrNull(e.getKey())) {
         throw new UsageException(
-            "Cannot set " + e.getKey() + " to " + e.getValue() + ": unknown configuration key");
+            "Cannot set " + e.getKey() + " to " + e.getValue() + ": unknown configuration key"
+                + Suggest.hint(e.getKey(), keys(reference), "") + " (see: jobs/run config)");
       }
     }
     for (Map.Entry<String, ConfigValue> e : resolved.entrySet()) {
@@ -126,9 +127,26 @@ public final class Settings {
                 + e.getValue().render(ConfigRenderOptions.concise())
                 + " (from "
                 + e.getValue().origin().description()
-                + "): unknown configuration key");
+                + "): unknown configuration key"
+                + Suggest.hint(key, keys(reference), ""));
       }
     }
+  }
+
+  /** Whether a key looks like it holds a secret (its value is masked wherever it is printed). */
+  public static boolean isSecret(String key) {
+    return SECRET_KEY.matcher(key).matches();
+  }
+
+  /** The reference configuration unresolved, with each value's comment in its origin. */
+  public static Config referenceWithComments() {
+    return ConfigFactory.parseResourcesAnySyntax(
+        "reference", ConfigParseOptions.defaults().setAllowMissing(false));
+  }
+
+  /** Every key of a configuration (the leaves), sorted. */
+  public static java.util.List<String> keys(Config config) {
+    return config.entrySet().stream().map(Map.Entry::getKey).sorted().toList();
   }
 
   /** Keys whose first segment is one of ours; other roots (e.g. spark settings) are left alone. */

@@ -14,6 +14,22 @@ public final class SparkSessions {
    * the submit command; run directly (tests, an IDE) it falls back to {@code local[*]}.
    */
   public static SparkSession getOrCreate(String appName) {
+    return getOrCreate(appName, false);
+  }
+
+  /** Set by jobs/run when stderr is a terminal: show progress there. */
+  public static final String PROGRESS_PROPERTY = "nightjar.progress";
+
+  /** Whether progress lines go to stderr (jobs/run sets it when stderr is a terminal). */
+  public static boolean progress() {
+    return Boolean.getBoolean(PROGRESS_PROPERTY);
+  }
+
+  /**
+   * Like {@link #getOrCreate(String)}; {@code ui} turns the web UI on at a free port (local
+   * sessions have none otherwise). An existing session is returned as it is.
+   */
+  public static SparkSession getOrCreate(String appName, boolean ui) {
     SparkConf conf = new SparkConf();
     SparkSession.Builder b =
         SparkSession.builder()
@@ -29,6 +45,13 @@ public final class SparkSessions {
     if (master.startsWith("local")) {
       localTuning().forEach((k, v) -> setIfAbsent(b, conf, k, v));
     }
+    if (ui) {
+      b.config("spark.ui.enabled", "true");
+      // 0 = any free port; Spark then reports the URL it bound.
+      setIfAbsent(b, conf, "spark.ui.port", "0");
+    }
+    // Stage and task counts on stderr, redrawn in place: only for a person watching a terminal.
+    setIfAbsent(b, conf, "spark.ui.showConsoleProgress", String.valueOf(progress()));
     setIfAbsent(b, conf, "spark.sql.session.timeZone", "UTC");
     return b.getOrCreate();
   }

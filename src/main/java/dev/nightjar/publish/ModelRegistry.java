@@ -218,6 +218,26 @@ public final class ModelRegistry {
   }
 
   /**
+   * Removes an alias (e.g. a finished canary). {@code current} cannot be removed: serving and TF
+   * Serving read it; promote or roll back instead. Returns the version it pointed at.
+   */
+  public int deleteAlias(String model, String alias) {
+    if (alias.equals(CURRENT)) {
+      throw new RegistryException("Cannot delete alias " + CURRENT + " of " + model
+          + ": serving reads it; move it with models promote or models rollback instead");
+    }
+    int v = alias(model, alias).orElseThrow(() -> new RegistryException("Model " + model + " has no alias " + alias
+        + " (aliases: " + aliases(model) + ")"));
+    Path p = new Path(new Path(modelPath(model), ALIASES), alias);
+    try {
+      fs.delete(p, false);
+      return v;
+    } catch (IOException e) {
+      throw new RegistryException("Cannot delete alias " + p + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * Moves {@code current} to {@code version}, keeping the old one as {@code previous}. Returns the
    * old current version (or 0).
    */

@@ -6,11 +6,16 @@ import dev.nightjar.common.JobResult;
 import dev.nightjar.common.OptionSpec;
 import dev.nightjar.common.UsageException;
 import java.io.PrintStream;
+import dev.nightjar.common.Output;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.functions;
 
 /** {@code jobs/run show}: a table's schema, its row count per {@code ds}, and a few rows. */
 public final class ShowJob implements Job {
@@ -51,26 +56,64 @@ public final class ShowJob implements Job {
   }
 
   @Override
+  public boolean printsResult() {
+    return true;
+  }
+
+  @Override
   public JobResult run(JobContext context) {
     String table = context.option("table").orElseThrow();
     Dataset<Row> df = Inputs.read(context.warehouse(), table);
-    PrintStream out = System.out;
-    out.println("Table " + table);
-    out.print(df.schema().treeString());
+    Map<String, Long> perDs = new LinkedHashMap<>();
     long total;
     if (Arrays.asList(df.columns()).contains(Warehouse.DS)) {
-      List<Row> perDs = df.groupBy(Warehouse.DS).count().orderBy(Warehouse.DS).collectAsList();
       total = 0;
-      out.println("Rows per " + Warehouse.DS + ":");
-      for (Row r : perDs) {
-        out.printf("  %s  %d%n", r.get(0), r.getLong(1));
+      for (Row r : df.groupBy(Warehouse.DS).count().orderBy(Warehouse.DS).collectAsList()) {
+        perDs.put(String.valueOf(r.get(0)), r.getLong(1));
         total += r.getLong(1);
       }
     } else {
       total = df.count();
     }
-    out.println("Rows: " + total);
-    df.limit(rows(context)).show(rows(context), 80);
+    ResultRows sample = ResultRows.collect(df, rows(context));
+    print(context.out(), context.json(), table, df.schema(), perDs, total, sample);
     return JobResult.builder(name()).metric("rows", total).build();
+  }
+
+  /** The schema, rows per ds, the total and the sample: as text for people, or one JSON object. */
+  static void print(PrintStream out, boolean json, String table, StructType schema, Map<String, Long> perDs,
+      long total, ResultRows sample) {
+    if (json) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("table", table);
+      List<Map<String, Object>> columns = new ArrayList<>();
+      for (StructField f : schema.fields()) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("name", f.name());
+        c.put("type", f.dataType().simpleString());
+        c.put("nullable", f.nullable());
+        columns.add(c);
+      }
+      m.put("columns", columns);
+      if (!perDs.isEmpty()) {
+        m.put("rows_per_ds", perDs);
+      }
+      m.put("rows", total);
+      m.put("sample", sample.rows());
+      out.println(Output.json(m));
+      return;
+    }
+    out.println("Table " + table);
+    out.print(schema.treeString());
+    if (!perDs.isEmpty()) {
+      Output.Table t = new Output.Table(Warehouse.DS, "rows");
+      perDs.forEach(t::add);
+      out.println();
+      t.print(out);
+    }
+    out.println();
+    out.println("Rows: " + total);
+    out.println();
+    sample.print(out, ResultRows.Format.TABLE);
   }
 }

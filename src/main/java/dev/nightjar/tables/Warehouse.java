@@ -68,6 +68,51 @@ public final class Warehouse {
     }
   }
 
+  /**
+   * Fails with a usage error naming the path when the warehouse root does not exist: a wrong
+   * {@code --warehouse} must not look like an empty warehouse.
+   */
+  public static void requireRoot(String root, org.apache.hadoop.conf.Configuration conf) {
+    Path p = new Path(root);
+    try {
+      FileSystem fs = p.getFileSystem(conf);
+      if (!fs.exists(p)) {
+        throw new dev.nightjar.common.UsageException("No warehouse at " + fs.makeQualified(p)
+            + ": it does not exist (give --warehouse DIR_OR_URI, or set warehouse.root)");
+      }
+    } catch (IOException e) {
+      throw new dev.nightjar.common.UsageException("Cannot open warehouse " + root + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Names of the Delta tables under the root, by their {@code _delta_log} (cheaper than {@link #tables}). */
+  public List<String> deltaTableNames() {
+    try {
+      Path p = new Path(root);
+      FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      List<String> names = new java.util.ArrayList<>();
+      for (org.apache.hadoop.fs.FileStatus s : fs.listStatus(p)) {
+        if (s.isDirectory() && fs.exists(new Path(s.getPath(), "_delta_log"))) {
+          names.add(s.getPath().getName());
+        }
+      }
+      java.util.Collections.sort(names);
+      return names;
+    } catch (IOException e) {
+      throw new JobFailedException("Cannot list warehouse " + root + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A table's path, fully qualified ({@code file:/...}, {@code hdfs://...}). */
+  public String qualifiedPath(String table) {
+    try {
+      Path p = new Path(tablePath(table));
+      return p.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(p).toString();
+    } catch (IOException e) {
+      throw new JobFailedException("Cannot resolve " + tablePath(table) + ": " + e.getMessage(), e);
+    }
+  }
+
   public Dataset<Row> read(String table) {
     if (!exists(table)) {
       throw new JobFailedException(

@@ -53,7 +53,16 @@ public interface ActionLauncher {
     return (args, log) -> {
       ByteArrayOutputStream buf = new ByteArrayOutputStream();
       PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8);
-      int status = Main.run(args.toArray(String[]::new), ps, ps);
+      // The action's log lines go to this JVM's log file, tagged with the action (conf/log4j2.properties).
+      org.slf4j.MDC.put("action", args.isEmpty() ? "" : args.get(0));
+      Main.Invocation inv;
+      try {
+        // A person watching the terminal sees each action's progress (stderr) as it happens.
+        PrintStream err = dev.nightjar.common.SparkSessions.progress() ? tee(ps, System.err) : ps;
+        inv = Main.invoke(args.toArray(String[]::new), ps, err);
+      } finally {
+        org.slf4j.MDC.remove("action");
+      }
       String text = buf.toString(StandardCharsets.UTF_8);
       try {
         Files.createDirectories(log.getParent());
@@ -61,8 +70,31 @@ public interface ActionLauncher {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-      return outcome(status, text.lines().toList());
+      return new Outcome(inv.status(), inv.result() == null ? null : inv.result().summaryLine(),
+          inv.error());
     };
+  }
+
+  private static PrintStream tee(PrintStream a, PrintStream b) {
+    return new PrintStream(new java.io.OutputStream() {
+      @Override
+      public void write(int c) {
+        a.write(c);
+        b.write(c);
+      }
+
+      @Override
+      public void write(byte[] bytes, int off, int len) {
+        a.write(bytes, off, len);
+        b.write(bytes, off, len);
+      }
+
+      @Override
+      public void flush() {
+        a.flush();
+        b.flush();
+      }
+    }, true, StandardCharsets.UTF_8);
   }
 
   private static Outcome outcome(int status, List<String> lines) {

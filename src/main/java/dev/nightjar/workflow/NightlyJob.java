@@ -34,7 +34,7 @@ public final class NightlyJob implements Job {
   static final String WORKFLOW = "nightly.workflow";
   static final String PROPERTIES = "nightly.properties";
   static final String LAUNCHER = "nightly.launcher";
-  static final String IN_PROCESS = "nightly.in-process";
+  static final String MODE = "nightly.mode";
   static final String LOG_DIR = "nightly.log-dir";
   /** Backfills longer than this are almost certainly a typo in --from or --to. */
   static final int MAX_DAYS = 366;
@@ -57,7 +57,8 @@ public final class NightlyJob implements Job {
         OptionSpec.config("workflow", WORKFLOW, "FILE", "the Oozie workflow.xml to run"),
         OptionSpec.config("properties", PROPERTIES, "FILE", "its job.properties"),
         OptionSpec.config("launcher", LAUNCHER, "PATH", "each Spark action runs as: PATH JOB ARGS..."),
-        OptionSpec.flag("in-process", "run every action in this JVM instead (one SparkSession, faster)"),
+        OptionSpec.flag("in-process", "run every action in this JVM, one SparkSession (the default on a local master)"),
+        OptionSpec.flag("isolated", "run every action in its own jobs/run JVM (the default on a cluster master)"),
         OptionSpec.value("from", "YYYY-MM-DD", "backfill: the first date (with --to)", "none"),
         OptionSpec.value("to", "YYYY-MM-DD", "backfill: the last date, inclusive", "none"),
         OptionSpec.flag("resume", "skip the actions that finished in the date's last run"),
@@ -75,7 +76,7 @@ public final class NightlyJob implements Job {
       Config c = ctx.config();
       Path wf = Path.of(Settings.string(c, WORKFLOW));
       Path props = Path.of(Settings.string(c, PROPERTIES));
-      boolean inProcess = ctx.flag("in-process") || Settings.bool(c, IN_PROCESS);
+      boolean inProcess = inProcess(ctx);
       String launcher = Settings.string(c, LAUNCHER);
       for (Path p : List.of(wf, props)) {
         if (!Files.isRegularFile(p)) {
@@ -88,6 +89,29 @@ public final class NightlyJob implements Job {
       // In-process actions share this JVM's session, which spark-submit already built with them.
       List<String> sparkArgs = inProcess ? List.of() : sparkArgs(ctx.option(SPARK_ARGS).orElse(""));
       return new Options(wf, props, launcher, inProcess, dates(ctx), Settings.string(c, LOG_DIR), sparkArgs);
+    }
+
+    /**
+     * Whether the actions run in this JVM: {@code --in-process} / {@code --isolated}, else {@value
+     * #MODE}; {@code auto} is in-process on a local master (one session, no JVM and Spark start per
+     * action) and one launcher process per action on a cluster, as Oozie runs them.
+     */
+    static boolean inProcess(JobContext ctx) {
+      if (ctx.flag("in-process") && ctx.flag("isolated")) {
+        throw new UsageException("Give either --in-process or --isolated, not both");
+      }
+      if (ctx.flag("in-process") || ctx.flag("isolated")) {
+        return ctx.flag("in-process");
+      }
+      String mode = Settings.oneOf(ctx.config(), MODE, "auto", "in-process", "isolated");
+      if (!mode.equals("auto")) {
+        return mode.equals("in-process");
+      }
+      List<String> args = sparkArgs(ctx.option(SPARK_ARGS).orElse(""));
+      int m = args.indexOf("--master");
+      String master = m >= 0 && m + 1 < args.size() ? args.get(m + 1)
+          : new org.apache.spark.SparkConf().get("spark.master", "local[*]");
+      return master.startsWith("local");
     }
 
     /** One argument a line; a spark-submit option never holds a line break. */
@@ -136,14 +160,19 @@ public final class NightlyJob implements Job {
     NightlyRunner.Request req = new NightlyRunner.Request(workflow(o), properties(o), warehouse, o.dates(),
         ctx.flag("resume"), ctx.flag("train-category") ? "true" : null, forwardedSettings(ctx.config()),
         ctx.flag("dry-run"), logDir, o.sparkArgs());
+    // With --json the progress lines go to stderr and only the JSON summary to stdout.
+    java.io.PrintStream lines = ctx.json() ? ctx.err() : ctx.out();
     if (req.dryRun()) {
-      return new NightlyRunner(launcher, System.out).run(req);
+      return new NightlyRunner(launcher, lines).run(req);
+    }
+    if (o.inProcess() && ctx.flag("ui")) {
+      ctx.spark(); // the actions share this session: build it with the UI first
     }
     // One run per warehouse: a second one would interleave its writes and its run state with ours.
     String what = "jobs/nightly " + (o.dates().size() == 1 ? "--date " + o.dates().get(0)
         : "--from " + o.dates().get(0) + " --to " + o.dates().get(o.dates().size() - 1));
     try (WarehouseLock lock = WarehouseLock.acquire(warehouse, what, ctx.flag("break-lock"))) {
-      return new NightlyRunner(launcher, System.out).run(req);
+      return new NightlyRunner(launcher, lines).run(req);
     }
   }
 

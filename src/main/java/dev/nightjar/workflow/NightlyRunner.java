@@ -51,6 +51,8 @@ public final class NightlyRunner {
 
   private final ActionLauncher launcher;
   private final PrintStream out;
+  /** Every action launched in this run, for the JSON summary. */
+  private final List<Map<String, Object>> launched = new ArrayList<>();
 
   public NightlyRunner(ActionLauncher launcher, PrintStream out) {
     this.launcher = launcher;
@@ -159,6 +161,16 @@ public final class NightlyRunner {
       line.append("  ").append(o.errorLine());
     }
     out.println(line);
+    out.flush();
+    Map<String, Object> detail = new LinkedHashMap<>();
+    detail.put("ds", ds);
+    detail.put("action", name);
+    detail.put("status", status.name());
+    detail.put("exit", o.status());
+    detail.put("seconds", Math.round(seconds * 10) / 10.0);
+    detail.put("rows", rows);
+    detail.put("metrics", metrics);
+    launched.add(detail);
     return new ActionRun(name, status, o.status(), Math.round(seconds * 10) / 10.0, rows, metrics);
   }
 
@@ -226,19 +238,28 @@ public final class NightlyRunner {
         StringBuilder sb = new StringBuilder("    " + r.name() + ":");
         r.metrics().forEach((k, v) -> {
           if (!k.equals("not_blessed")) {
-            sb.append(' ').append(k).append('=').append(v);
+            sb.append(' ').append(k).append('=').append(readable(v));
           }
         });
         out.println(sb);
       }
     }
     tables.forEach(result::rows);
+    result.detail("actions", List.copyOf(launched));
     result.metric("actions", runs.size()).metric("ok", ok).metric("not_blessed", notBlessed)
         .metric("failed", failed).metric("seconds", seconds);
     if (notBlessed > 0) {
       result.exitCode(NOT_BLESSED);
     }
     return result.build();
+  }
+
+  /** A metric as printed: 0.8123 rather than 0.8123456789012345. */
+  private static String readable(String v) {
+    if (v != null && v.matches("-?\\d+\\.\\d{5,}(E-?\\d+)?")) {
+      return dev.nightjar.common.Output.number(Double.parseDouble(v));
+    }
+    return v;
   }
 
   private static double number(String v) {

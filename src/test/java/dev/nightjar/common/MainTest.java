@@ -26,10 +26,10 @@ class MainTest {
   }
 
   @Test
-  void unknownJob() {
+  void unknownJob() { // see also CommandLineHelpTest
     Jobs.Outcome o = Jobs.main("featurise");
     assertEquals(2, o.status());
-    assertEquals("nightjar: Unknown job 'featurise' (see: jobs/run --help for the list)\n", o.err());
+    assertEquals("nightjar: Unknown job 'featurise'; did you mean featurize? (see: jobs/run --help for the list)\n", o.err());
   }
 
   @Test

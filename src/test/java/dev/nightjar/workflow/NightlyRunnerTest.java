@@ -195,7 +195,7 @@ class NightlyRunnerTest {
     args.addAll(SETS);
     Jobs.Outcome o = Jobs.main(args.toArray(String[]::new));
     assertEquals(ExitCodes.NOT_BLESSED, o.status(), o.err());
-    assertTrue(o.out().matches("(?s)RESULT nightly rows.budget_features=\\d+ rows.quarantine=0 rows.model_metrics=\\d+ "
+    assertTrue(o.out().matches("(?s).*\nRESULT nightly rows.budget_features=\\d+ rows.quarantine=0 rows.model_metrics=\\d+ "
         + "rows.model_calibration=\\d+ rows.product_features=300 actions=4 ok=3 not_blessed=1 failed=0 seconds=.*"), o.out());
     assertEquals(300, featureRows()); // replaced, not appended
     assertTrue(Files.exists(tmp.resolve("logs2/tiny-2026-11-20/featurize.log")));
@@ -217,16 +217,9 @@ class NightlyRunnerTest {
     o = Jobs.main("nightly", "--workflow", "no/such.xml", "--in-process");
     assertEquals("nightjar: Cannot read " + Path.of("no/such.xml").toAbsolutePath() + ": no such file\n", o.err());
 
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    PrintStream saved = System.out;
-    System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-    try {
-      o = Jobs.main(concat(base, "--from", "2026-11-01", "--to", "2026-11-02", "--dry-run"));
-    } finally {
-      System.setOut(saved);
-    }
+    o = Jobs.main(concat(base, "--from", "2026-11-01", "--to", "2026-11-02", "--dry-run"));
     assertEquals(0, o.status(), o.err());
-    List<String> lines = buf.toString(StandardCharsets.UTF_8).lines().toList();
+    List<String> lines = o.out().lines().filter(l -> l.startsWith("nightly ds=")).toList();
     assertEquals(8, lines.size(), lines.toString());
     assertEquals("nightly ds=2026-11-01 budget-features: jobs/run budget-features --warehouse " + warehouse()
         + " --date 2026-11-01", lines.get(0));

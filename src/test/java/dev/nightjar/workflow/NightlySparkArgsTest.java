@@ -84,17 +84,9 @@ class NightlySparkArgsTest {
   }
 
   private static List<String> dryRun(String[] args) {
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    PrintStream saved = System.out;
-    System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-    Jobs.Outcome o;
-    try {
-      o = Jobs.main(args);
-    } finally {
-      System.setOut(saved);
-    }
+    Jobs.Outcome o = Jobs.main(args);
     assertEquals(0, o.status(), o.err());
-    List<String> lines = buf.toString(StandardCharsets.UTF_8).lines().toList();
+    List<String> lines = o.out().lines().filter(l -> l.startsWith("nightly ds=")).toList();
     assertTrue(lines.size() == 4, lines.toString());
     return lines;
   }
