@@ -22,7 +22,8 @@ import org.apache.spark.storage.StorageLevel;
 
 /**
  * {@code jobs/run featurize}: products to table {@value #OUTPUT} ({@code product_id}, {@code
- * tokens}, {@code features}, {@code ds}). Rows without an id, with a duplicate id (the first by
+ * tokens}, {@code features}, {@code terms} (the classifier's, its metadata recording the {@link
+ * Featurization}), {@code ds}). Rows without an id, with a duplicate id (the first by
  * content is kept), with no usable text or malformed in the input go to the quarantine.
  */
 public final class FeaturizeJob implements Job {
@@ -33,13 +34,15 @@ public final class FeaturizeJob implements Job {
   static final String MAX_FIELD_CHARS = "featurize.max-field-chars";
   static final String MAX_QUARANTINE_SHARE = "featurize.max-quarantine-share";
 
-  record Options(String input, int numFeatures, int maxFieldChars, double maxQuarantineShare) {
+  record Options(String input, int numFeatures, int maxFieldChars, double maxQuarantineShare,
+      Featurization featurization) {
     static Options from(Config c) {
       return new Options(
           Settings.string(c, INPUT),
           Settings.intIn(c, NUM_FEATURES, 2, 1 << 30),
           Settings.intIn(c, MAX_FIELD_CHARS, 1, Integer.MAX_VALUE),
-          Settings.doubleIn(c, MAX_QUARANTINE_SHARE, 0.0, 1.0));
+          Settings.doubleIn(c, MAX_QUARANTINE_SHARE, 0.0, 1.0),
+          Featurization.from(c));
     }
   }
 
@@ -57,7 +60,10 @@ public final class FeaturizeJob implements Job {
   public List<OptionSpec> options() {
     return List.of(
         OptionSpec.config("input", INPUT, "PATH_OR_TABLE", "products: a warehouse table, Delta, Parquet, JSON Lines or CSV"),
-        OptionSpec.config("num-features", NUM_FEATURES, "N", "length of the hashed term-frequency vector"));
+        OptionSpec.config("num-features", NUM_FEATURES, "N", "length of the hashed term-frequency vector"),
+        OptionSpec.config("language", "featurize.language", "CODE|LIST|auto", "stop words, elisions and stemmer"),
+        OptionSpec.config("stem", "featurize.stem", "BOOL", "Snowball stemming"),
+        OptionSpec.config("fold-accents", "featurize.fold-accents", "BOOL", "fold accents to ASCII"));
   }
 
   @Override
@@ -80,7 +86,7 @@ public final class FeaturizeJob implements Job {
     Warehouse w = context.warehouse();
     context.stage("read " + o.input());
     Dataset<Row> input = ProductColumns.normalize(Inputs.read(w, o.input()), o.input());
-    Dataset<Row> tokenized = new ProductFeaturizer(tokenizer(o), hashing(o)).transform(ProductRows.withRaw(input));
+    Dataset<Row> tokenized = new ProductFeaturizer(tokenizer(o), hashing(o), o.featurization(), ProductFeaturizer.TERMS).transform(ProductRows.withRaw(input));
     Dataset<Row> classified = ProductRows.classify(tokenized, "tokens", null);
     classified.persist(StorageLevel.MEMORY_AND_DISK());
     try {
@@ -95,7 +101,8 @@ public final class FeaturizeJob implements Job {
       long truncatedFields = ((Number) checked.extras().get(0)).longValue();
 
       context.stage("hash and write " + OUTPUT);
-      Dataset<Row> features = checked.good().select(col(ProductText.PRODUCT_ID), col("tokens"), col("features"));
+      Dataset<Row> features = checked.good().select(col(ProductText.PRODUCT_ID), col("tokens"), col("features"),
+          col(ProductFeaturizer.TERMS));
       long written = w.replacePartition(OUTPUT, features, context.runDate());
       context.stage("write quarantine");
       long quarantined = Quarantine.write(w, name(), context.runDate(), checked.rejected());
@@ -106,6 +113,7 @@ public final class FeaturizeJob implements Job {
           .metric("truncated_fields", truncatedFields)
           .metric("num_features", o.numFeatures())
           .metric("hash", FeatureHashing.HASH_NAME)
+          .metric("featurization", o.featurization().describe())
           .build();
     } finally {
       classified.unpersist();

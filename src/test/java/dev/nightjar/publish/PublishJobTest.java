@@ -287,8 +287,8 @@ class PublishJobTest {
             HttpResponse.BodyHandlers.ofString());
         assertEquals(200, res.statusCode(), res.body());
         JsonNode got = SERVE_JSON.readTree(res.body());
-        KeslerModel.Prediction want = spark.predict(CategoryText.terms(
-            Arrays.asList(title, "a " + title + " of good quality", null, null, null, null), 1000, 102400));
+        KeslerModel.Prediction want = spark.predict(CategoryText.of(spark, "the trained model").terms(
+            Arrays.asList(title, "a " + title + " of good quality", null, null, null, null)));
         assertEquals(want.path(), got.get("category_path").asText(), title);
         double[] scores = new double[got.get("levels").size()];
         for (int i = 0; i < scores.length; i++) {
