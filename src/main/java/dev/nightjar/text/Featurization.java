@@ -122,27 +122,30 @@ public record Featurization(int rules, List<String> languages, boolean stem, boo
   /** One product's features: every field's tokens (the hashed vector's input) and the classifier's terms. */
   public record Analysis(List<String> tokens, List<String> terms) {}
 
-  /** The tokens and terms of one product, its fields in the order of {@link ProductText#FIELDS}. */
+  /**
+   * The tokens and terms of one product, its fields in the order of {@link ProductText#FIELDS}
+   * (any other list: its first field is the title, its second the description).
+   */
   public Analysis analyze(List<String> fieldValues) {
-    if (fieldValues.size() != ProductText.FIELDS.size()) {
-      throw new IllegalArgumentException(
-          "Expected the " + ProductText.FIELDS.size() + " fields " + ProductText.FIELDS + ", found " + fieldValues.size());
+    if (fieldValues.isEmpty()) {
+      return new Analysis(List.of(), List.of());
     }
     List<String> values = new ArrayList<>(fieldValues.size() + 1);
     for (String v : fieldValues) {
       values.add(ProductText.truncate(v, maxFieldChars));
     }
-    String description = values.get(DESCRIPTION);
+    int n = values.size();
+    String description = n > DESCRIPTION ? values.get(DESCRIPTION) : null;
     String shortDescription = ProductText.truncate(description, descriptionChars);
     boolean cut = description != null && shortDescription.length() < description.length();
-    values.set(DESCRIPTION, shortDescription);
     if (cut) {
+      values.set(DESCRIPTION, shortDescription);
       values.add(description); // cleaned in the same language, for the tokens only
     }
     List<List<String>> fields = cleaner().fields(values);
     List<String> tokens = new ArrayList<>();
     List<String> out = new ArrayList<>();
-    for (int i = 0; i < ProductText.FIELDS.size(); i++) {
+    for (int i = 0; i < n; i++) {
       tokens.addAll(cut && i == DESCRIPTION ? fields.get(fields.size() - 1) : fields.get(i));
       if (terms.contains(FIELDS)) {
         out.addAll(fields.get(i));

@@ -33,7 +33,8 @@ import org.tartarus.snowball.SnowballStemmer;
  *       containing {@code @} followed by a domain.
  *   <li><b>Case.</b> Letters are lower-cased (Unicode, locale-independent).
  *   <li><b>Special characters.</b> Every character that is not a letter or a digit separates
- *       tokens, except an apostrophe between letters.
+ *       tokens, except an apostrophe between letters; a currency symbol ({@code €}, {@code $},
+ *       {@code ₹}) is a token of its own.
  *   <li><b>Language.</b> With one language, that one; with several, per product (all its fields
  *       together, {@link #fields}), the language whose stop words occur most often in it (ties
  *       and no stop word at all: the first listed).
@@ -182,7 +183,7 @@ public final class TextCleaner implements Serializable {
         }
         t = t.replace("'", "");
       }
-      if (t.isEmpty() || (t.length() == 1 && !Character.isDigit(t.charAt(0)))) {
+      if (t.isEmpty() || (t.length() == 1 && Character.isLetter(t.charAt(0)))) {
         continue;
       }
       Integer m = stopMask.get(t);
@@ -375,6 +376,9 @@ public final class TextCleaner implements Serializable {
     while (i < n) {
       int cp = Character.codePointAt(s, i);
       if (!Character.isLetterOrDigit(cp)) {
+        if (Character.getType(cp) == Character.CURRENCY_SYMBOL) {
+          out.add(new String(Character.toChars(cp))); // a price's currency: a token of its own
+        }
         i += Character.charCount(cp);
         continue;
       }

@@ -45,8 +45,13 @@ class TransformersTest {
   void fusedFeaturizerEqualsTheTwoStages() {
     ProductTokenizer tok = new ProductTokenizer().setInputCols("title", "vendor");
     FarmHashingTF tf = new FarmHashingTF().setNumFeatures(1000);
-    assertEquals(tf.transform(tok.transform(products())).collectAsList(),
-        new ProductFeaturizer(tok, tf).transform(products()).collectAsList());
+    Dataset<Row> fused = new ProductFeaturizer(tok, tf).transform(products());
+    assertEquals(tf.transform(tok.transform(products())).collectAsList(), fused.drop("terms").collectAsList());
+    // The classifier's terms come from the same call, and the column records their featurization.
+    assertEquals(List.of("cotton", "shirt", "best", "acme", "t:cotton", "t:shirt", "t:best", "b:cotton_shirt", "b:shirt_best"),
+        fused.select("terms").collectAsList().get(0).getList(0));
+    assertEquals(Featurization.defaults().withSizes(tok.getMaxFieldChars(), 1000),
+        ProductFeaturizer.featurization(fused.schema(), "fused"));
     assertEquals(4096L, new ProductFeaturizer(tok, new FarmHashingTF().setNumFeatures(4096)).transform(products())
         .schema().apply("features").metadata().getLong(FarmHashingTF.META_SIZE));
   }
