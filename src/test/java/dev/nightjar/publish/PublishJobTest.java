@@ -67,6 +67,7 @@ class PublishJobTest {
     Map<String, String> sample = Map.of("sample.products", "400", "sample.budget.shops", "120", "sample.budget.days", "30");
     assertEquals(0, Jobs.runApi(new GenerateSampleJob(), wh, D1, sample, Map.of()).exitCode());
     for (LocalDate ds : List.of(D1, D2)) {
+      Jobs.runApi(new dev.nightjar.text.FeaturizeJob(), wh, ds, Map.of(), Map.of());
       Jobs.runApi(new TrainCategoryJob(), wh, ds, Map.of("category.train.num-features", "65536",
           "category.train.epochs", "3"), Map.of());
       Jobs.runApi(new BudgetFeaturesJob(), wh, ds, Map.of(), Map.of());
