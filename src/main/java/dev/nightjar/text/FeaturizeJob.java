@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.when;
 import com.typesafe.config.Config;
 import dev.nightjar.common.Job;
 import dev.nightjar.common.JobContext;
+import dev.nightjar.common.JobFailedException;
 import dev.nightjar.common.JobResult;
 import dev.nightjar.common.OptionSpec;
 import dev.nightjar.common.Settings;
@@ -80,10 +81,34 @@ public final class FeaturizeJob implements Job {
     return new FarmHashingTF().setInputCol("tokens").setOutputCol("features").setNumFeatures(o.numFeatures());
   }
 
+  /**
+   * The partitions of {@value #OUTPUT} share one featurization, recorded in its {@code terms}
+   * column (Delta keeps a table's column metadata when a partition is replaced), so a run with
+   * other settings fails before writing anything.
+   */
+  static void checkTableFeaturization(Warehouse w, Featurization f) {
+    if (!w.exists(OUTPUT)) {
+      return;
+    }
+    Featurization found;
+    try {
+      found = ProductFeaturizer.featurization(w.read(OUTPUT).schema(), OUTPUT);
+    } catch (IllegalArgumentException e) {
+      throw new JobFailedException("Cannot add to table " + OUTPUT + ": " + e.getMessage()
+          + ". Move the table aside (readers take it with --features PATH) and run again");
+    }
+    if (!found.equals(f)) {
+      throw new JobFailedException("Table " + OUTPUT + " holds featurization " + found.describe()
+          + ", this run's is " + f.describe() + ": the partitions of one table share one featurization. "
+          + "Move the table aside (readers take it with --features PATH) or run with its settings");
+    }
+  }
+
   @Override
   public JobResult run(JobContext context) {
     Options o = Options.from(context.config());
     Warehouse w = context.warehouse();
+    checkTableFeaturization(w, o.featurization());
     context.stage("read " + o.input());
     Dataset<Row> input = ProductColumns.normalize(Inputs.read(w, o.input()), o.input());
     Dataset<Row> tokenized = new ProductFeaturizer(tokenizer(o), hashing(o), o.featurization(), ProductFeaturizer.TERMS).transform(ProductRows.withRaw(input));

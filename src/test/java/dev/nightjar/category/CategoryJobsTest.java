@@ -158,17 +158,29 @@ class CategoryJobsTest {
     Jobs.runApi(new PredictCategoryJob(), wh, DS, predict, Map.of());
     assertEquals("Office > Pens", category(w, "t2"));
 
-    // Features of another featurization (stemmed) are refused, naming both featurizations.
+    // Featurize refuses to add a partition of another featurization (stemmed) to the table ...
     Map<String, String> stemmed = new java.util.HashMap<>(feat);
     stemmed.put("featurize.stem", "true");
-    Jobs.runApi(new dev.nightjar.text.FeaturizeJob(), wh, DS, stemmed, Map.of());
-    dev.nightjar.text.Featurization other = dev.nightjar.text.Featurization.fromMap(
-        Map.copyOf(new java.util.HashMap<>(dev.nightjar.text.Featurization.defaults().toMap()) {{ put("stem", true); }}), "test");
+    Map<String, Object> stemmedMap = new java.util.LinkedHashMap<>(dev.nightjar.text.Featurization.defaults().toMap());
+    stemmedMap.put("stem", true);
+    String other = dev.nightjar.text.Featurization.fromMap(stemmedMap, "test").describe();
+    String mine = dev.nightjar.text.Featurization.defaults().describe();
+    dev.nightjar.common.JobFailedException refused = org.junit.jupiter.api.Assertions.assertThrows(
+        dev.nightjar.common.JobFailedException.class,
+        () -> Jobs.runApi(new dev.nightjar.text.FeaturizeJob(), wh, DS, stemmed, Map.of()));
+    assertEquals("Table product_features holds featurization " + mine + ", this run's is " + other
+        + ": the partitions of one table share one featurization. Move the table aside (readers take it with "
+        + "--features PATH) or run with its settings", refused.getMessage());
+    // ... and the model refuses such a table (here in another warehouse) before reading a row.
+    Path wh2 = dir.resolve("wh2");
+    Jobs.runApi(new dev.nightjar.text.FeaturizeJob(), wh2, DS, stemmed, Map.of());
+    String modelDir = r.metrics().get("model").toString();
     dev.nightjar.common.JobFailedException e = org.junit.jupiter.api.Assertions.assertThrows(
-        dev.nightjar.common.JobFailedException.class, () -> Jobs.runApi(new PredictCategoryJob(), wh, DS, predict, Map.of()));
-    assertEquals("Features product_features were made with featurization " + other.describe() + ", but model "
-        + r.metrics().get("model") + " needs " + dev.nightjar.text.Featurization.defaults().describe()
-        + ": run jobs/run featurize with the same featurize.* settings, or train a model on these features", e.getMessage());
+        dev.nightjar.common.JobFailedException.class, () -> Jobs.runApi(new PredictCategoryJob(), wh2, DS,
+            Map.of("category.predict.model", modelDir, "category.predict.min-confidence", "0"), Map.of()));
+    assertEquals("Features product_features were made with featurization " + other + ", but model " + modelDir
+        + " needs " + mine + ": run jobs/run featurize with the same featurize.* settings, or train a model on "
+        + "these features", e.getMessage());
   }
 
   private static String category(Warehouse w, String id) {
