@@ -88,7 +88,12 @@ public record Featurization(int rules, List<String> languages, boolean stem, boo
 
   /** The featurization of the reference configuration (every default). */
   public static Featurization defaults() {
-    return from(Settings.reference());
+    return Defaults.VALUE;
+  }
+
+  /** Parsed once, on first use. */
+  private static final class Defaults {
+    static final Featurization VALUE = from(Settings.reference());
   }
 
   private static List<String> languages(List<String> given) {

@@ -82,6 +82,11 @@ class FeaturizeJobTest {
     var meta = w.read(FeaturizeJob.OUTPUT).schema().apply("features").metadata();
     assertEquals(1024L, meta.getLong(FarmHashingTF.META_SIZE));
     assertEquals(FeatureHashing.HASH_NAME, meta.getString(FarmHashingTF.META_HASH));
+    // The classifier's terms, and the featurization that made them in the column's metadata.
+    assertEquals(List.of("green", "teapot", "visit", "t:green", "t:teapot", "b:green_teapot"),
+        features.get("p4").getList(features.get("p4").fieldIndex("terms")));
+    assertEquals(Featurization.defaults().withSizes(102400, 1024),
+        ProductFeaturizer.featurization(w.read(FeaturizeJob.OUTPUT).schema(), FeaturizeJob.OUTPUT));
 
     List<String> reasons = w.read(Quarantine.TABLE, DS).where("job = 'featurize'")
         .select(Quarantine.REASON).as(org.apache.spark.sql.Encoders.STRING()).collectAsList()
@@ -122,7 +127,7 @@ class FeaturizeJobTest {
     assertEquals(before, w.read(FeaturizeJob.OUTPUT).orderBy("product_id").collectAsList());
     assertEquals(versionBefore, io.delta.tables.DeltaTable.forPath(spark, w.tablePath(FeaturizeJob.OUTPUT))
         .history(1).first().getLong(0));
-    Jobs.Outcome o = Jobs.main("featurize", "--warehouse", wh.toString(), "--input", in.toString());
+    Jobs.Outcome o = Jobs.main("featurize", "--warehouse", wh.toString(), "--input", in.toString(), "--num-features", "1024");
     assertEquals(1, o.status());
     assertTrue(o.err().startsWith("nightjar: job failed: featurize: 5 of 8 rows"), o.err());
   }
