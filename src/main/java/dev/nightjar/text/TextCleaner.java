@@ -36,8 +36,8 @@ import org.tartarus.snowball.SnowballStemmer;
  *       tokens, except an apostrophe between letters; a currency symbol ({@code €}, {@code $},
  *       {@code ₹}) is a token of its own.
  *   <li><b>Language.</b> With one language, that one; with several, per product (all its fields
- *       together, {@link #fields}), the language whose stop words occur most often in it (ties
- *       and no stop word at all: the first listed).
+ *       together, {@link #fields}), the language whose stop words occur most often in it, if
+ *       that is at least {@value #MARGIN} more than the first listed language's; else the first.
  *   <li><b>Elisions and apostrophes.</b> A token starting with one of the language's elided
  *       articles and an apostrophe loses them ({@code l'ordinateur} → {@code ordinateur}); other
  *       apostrophes are dropped ({@code men's} → {@code mens}).
@@ -56,6 +56,8 @@ public final class TextCleaner implements Serializable {
   public static final int RULES = 2;
 
   private static final Map<String, TextCleaner> CACHE = new ConcurrentHashMap<>();
+  /** How many more stop words than the first language another one needs to be chosen. */
+  static final int MARGIN = 2;
   /** Past this many distinct words a thread's stem cache starts again (bounded memory). */
   private static final int STEM_CACHE = 100_000;
 
@@ -162,9 +164,11 @@ public final class TextCleaner implements Serializable {
         }
       }
     }
+    // One stop word is weak evidence (English "men" is a Dutch stop word): another language than
+    // the first must beat it by MARGIN.
     int best = 0;
     for (int i = 1; i < hits.length; i++) {
-      if (hits[i] > hits[best]) {
+      if (hits[i] >= hits[0] + MARGIN && hits[i] > hits[best]) {
         best = i;
       }
     }

@@ -158,11 +158,12 @@ class CategoryJobsTest {
     Jobs.runApi(new PredictCategoryJob(), wh, DS, predict, Map.of());
     assertEquals("Office > Pens", category(w, "t2"));
 
-    // Featurize refuses to add a partition of another featurization (stemmed) to the table ...
+    // Featurize refuses to add a partition of another featurization (stemming switched) to the table ...
+    boolean stem = !dev.nightjar.text.Featurization.defaults().stem();
     Map<String, String> stemmed = new java.util.HashMap<>(feat);
-    stemmed.put("featurize.stem", "true");
+    stemmed.put("featurize.stem", String.valueOf(stem));
     Map<String, Object> stemmedMap = new java.util.LinkedHashMap<>(dev.nightjar.text.Featurization.defaults().toMap());
-    stemmedMap.put("stem", true);
+    stemmedMap.put("stem", stem);
     String other = dev.nightjar.text.Featurization.fromMap(stemmedMap, "test").describe();
     String mine = dev.nightjar.text.Featurization.defaults().describe();
     dev.nightjar.common.JobFailedException refused = org.junit.jupiter.api.Assertions.assertThrows(

@@ -128,8 +128,10 @@ class TextCleanerTest {
     assertEquals(List.of(List.of("kinderschuhe", "winter")), auto.fields(List.of("Die Kinderschuhe f\u00fcr den Winter")));
     // No stop word at all: the first language (en) applies (its stemmer here).
     assertEquals(List.of("run", "shoe"), TextCleaner.of(AUTO, true, false).tokens("Running shoes"));
-    // The cost of guessing from short titles: "die" is a German stop word, so German wins.
-    assertEquals(List.of("cast", "car"), auto.tokens("Die-cast car"));
+    // One stop word is not enough evidence: "die" is a German stop word, but English stays ...
+    assertEquals(List.of("die", "cast", "car"), auto.tokens("Die-cast car"));
+    // ... while two more than English's make it German.
+    assertEquals(List.of("cast", "auto"), auto.tokens("Die cast auto und die"));
     // A list restricts the choice: without fr, the French product keeps its articles.
     assertEquals(List.of("tasse", "caf\u00e9", "et", "lordinateur"), t(List.of("en", "de"), false, false, "Tasse \u00e0 caf\u00e9 et l'ordinateur"));
   }
