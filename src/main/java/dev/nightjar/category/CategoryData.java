@@ -7,6 +7,9 @@ import dev.nightjar.common.UsageException;
 import dev.nightjar.tables.Inputs;
 import dev.nightjar.tables.Warehouse;
 import dev.nightjar.taxonomy.Taxonomy;
+import dev.nightjar.text.Featurization;
+import dev.nightjar.text.ProductFeaturizer;
+import dev.nightjar.text.ProductText;
 import java.io.File;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,10 +18,12 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
 
-/** What the category jobs share: text settings, taxonomy resolution, model locations. */
+/** What the category jobs share: their input (features or raw products), taxonomy resolution, model locations. */
 public final class CategoryData {
-  static final String DESCRIPTION_CHARS = "category.description-chars";
-  static final String MAX_FIELD_CHARS = "category.max-field-chars";
+  static final String FEATURES = "category.features";
+  static final String LABELS = "category.labels";
+  /** Why a labelled product is not trained on: it has no row in the features of the run date. */
+  public static final String NO_FEATURES = "no_features";
   static final String MAX_QUARANTINE_SHARE = "category.max-quarantine-share";
   static final String TAXONOMY = "category.taxonomy";
   /** Where train-category saves models: WAREHOUSE/trained/category/ds=DATE. */
@@ -26,19 +31,56 @@ public final class CategoryData {
 
   private CategoryData() {}
 
-  /** The text settings both jobs read the same way. */
-  public record Text(int descriptionChars, int maxFieldChars, double maxQuarantineShare) {
+  /**
+   * The input settings both jobs read the same way: the featurization of raw products
+   * ({@code featurize.*}), the features table, training's labels, and the quarantine share.
+   */
+  public record Text(Featurization featurization, String features, String labels, double maxQuarantineShare) {
     public static Text from(Config c) {
-      return new Text(
-          Settings.intIn(c, DESCRIPTION_CHARS, 0, Integer.MAX_VALUE),
-          Settings.intIn(c, MAX_FIELD_CHARS, 1, Integer.MAX_VALUE),
+      return new Text(Featurization.from(c), Settings.string(c, FEATURES), Settings.string(c, LABELS),
           Settings.doubleIn(c, MAX_QUARANTINE_SHARE, 0, 1));
     }
   }
 
+  /** Raw products featurized in process with {@code t}'s featurization (column {@value CategoryText#TOKENS}). */
   public static Dataset<Row> tokenize(Dataset<Row> products, String inputName, Text t) {
-    return CategoryText.tokenize(products, inputName, t.descriptionChars(), t.maxFieldChars());
+    return CategoryText.tokenize(products, inputName, t.featurization());
   }
+
+  /**
+   * The rows of {@code ds} in features {@code spec} (a warehouse table, or a path whose {@code ds}
+   * column, when it has one, is filtered), as {@code product_id} and {@value CategoryText#TOKENS}
+   * (their terms), with the featurization recorded in the schema. Before any data is read, that
+   * featurization must equal {@code expected} (when not null: that of {@code expectedSource}, e.g.
+   * a model); an error names both otherwise.
+   */
+  public static Features features(Warehouse w, String spec, java.time.LocalDate ds, Featurization expected,
+      String expectedSource) {
+    Dataset<Row> df = Inputs.read(w, spec);
+    Featurization found;
+    try {
+      found = ProductFeaturizer.featurization(df.schema(), spec);
+    } catch (IllegalArgumentException e) {
+      throw new JobFailedException(e.getMessage(), e);
+    }
+    if (expected != null && !found.equals(expected)) {
+      throw new JobFailedException("Features " + spec + " were made with featurization " + found.describe()
+          + ", but " + expectedSource + " needs " + expected.describe()
+          + ": run jobs/run featurize with the same featurize.* settings, or train a model on these features");
+    }
+    if (java.util.Arrays.asList(df.columns()).contains(Warehouse.DS)) {
+      df = df.where(functions.col(Warehouse.DS).equalTo(ds.toString()));
+    }
+    df = df.select(functions.col(ProductText.PRODUCT_ID), functions.col(ProductFeaturizer.TERMS).as(CategoryText.TOKENS));
+    if (df.isEmpty()) {
+      throw new JobFailedException("Features " + spec + " have no rows for ds=" + ds + ": run jobs/run featurize --date "
+          + ds + " first, or pass raw products");
+    }
+    return new Features(df, found);
+  }
+
+  /** Features read from a table: the rows and the featurization that made them. */
+  public record Features(Dataset<Row> rows, Featurization featurization) {}
 
   /**
    * The taxonomy named by {@code spec}: a Google-format file, a warehouse table (columns id and

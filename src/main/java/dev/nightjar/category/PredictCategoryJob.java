@@ -11,6 +11,7 @@ import dev.nightjar.common.OptionSpec;
 import dev.nightjar.common.Settings;
 import dev.nightjar.tables.Quarantine;
 import dev.nightjar.tables.Warehouse;
+import dev.nightjar.text.Featurization;
 import dev.nightjar.text.ProductRows;
 import dev.nightjar.text.ProductText;
 import java.io.IOException;
@@ -57,7 +58,9 @@ public final class PredictCategoryJob implements Job {
   @Override
   public List<OptionSpec> options() {
     return List.of(
-        OptionSpec.config("products", PRODUCTS, "PATH_OR_TABLE", "products to categorize"),
+        OptionSpec.config("products", PRODUCTS, "PATH_OR_TABLE", "raw products to categorize, featurized here with the "
+            + "model's featurization; empty = the features"),
+        OptionSpec.config("features", CategoryData.FEATURES, "TABLE_OR_PATH", "features written by featurize (the run date's)"),
         OptionSpec.config("model", MODEL, "DIR", "model directory; empty = newest trained model"),
         OptionSpec.config("min-confidence", MIN_CONFIDENCE, "P", "confidence stop (0 = always a leaf)"));
   }
@@ -75,17 +78,36 @@ public final class PredictCategoryJob implements Job {
     context.stage("load model " + modelPath);
     KeslerModel model = KeslerModel.load(modelPath).setMinConfidence(o.minConfidence());
     String version = String.valueOf(model.info().getOrDefault("version", modelPath));
-    context.stage("read and tokenize " + o.products());
-    Dataset<Row> products = CategoryData.read(w, o.products());
-    boolean labelled = Arrays.asList(products.columns()).contains("category");
-    if (labelled) {
-      products = products.withColumnRenamed("category", "true_category");
-    }
-    Dataset<Row> tokenized = CategoryData.tokenize(ProductRows.withRaw(products), o.products(), o.text());
-    Dataset<Row> classified = ProductRows.classify(tokenized, CategoryText.TOKENS, null)
-        .persist(StorageLevel.MEMORY_AND_DISK());
+    Featurization featurization;
     try {
-      Quarantine.Checked checked = Quarantine.check(name(), o.products(), classified, o.text().maxQuarantineShare());
+      featurization = CategoryText.of(model, modelPath);
+    } catch (IllegalArgumentException e) {
+      throw new JobFailedException(e.getMessage(), e);
+    }
+    boolean raw = !o.products().isBlank();
+    String input = raw ? o.products() : o.text().features();
+    Dataset<Row> classified;
+    boolean labelled = false;
+    if (raw) {
+      // Raw products are featurized here exactly as the model's features were.
+      context.stage("read and featurize " + input);
+      Dataset<Row> products = CategoryData.read(w, input);
+      labelled = Arrays.asList(products.columns()).contains("category");
+      if (labelled) {
+        products = products.withColumnRenamed("category", "true_category");
+      }
+      classified = ProductRows.classify(CategoryText.tokenize(ProductRows.withRaw(products), input, featurization),
+          CategoryText.TOKENS, null);
+    } else {
+      context.stage("read " + input + " (ds=" + context.runDate() + ")");
+      Dataset<Row> rows = CategoryData.features(w, input, context.runDate(), featurization, "model " + modelPath).rows();
+      // Featurize quarantined its bad rows already (one row per id, each with text).
+      classified = rows.withColumn(Quarantine.REASON, functions.lit(null).cast("string"))
+          .withColumn(Quarantine.RAW, functions.lit(null).cast("string"));
+    }
+    classified = classified.persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      Quarantine.Checked checked = Quarantine.check(name(), input, classified, o.text().maxQuarantineShare());
       context.stage("predict and write " + OUTPUT);
       Dataset<Row> predicted = model.setPredictionCol("category").transform(checked.good());
       Dataset<Row> out = predicted.select(col(ProductText.PRODUCT_ID), col("category"), col("category_id"),

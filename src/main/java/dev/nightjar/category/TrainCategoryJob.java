@@ -16,6 +16,8 @@ import dev.nightjar.tables.Quarantine;
 import dev.nightjar.tables.Warehouse;
 import dev.nightjar.taxonomy.Taxonomy;
 import dev.nightjar.text.FeatureHashing;
+import dev.nightjar.text.Featurization;
+import dev.nightjar.text.ProductColumns;
 import dev.nightjar.text.ProductRows;
 import dev.nightjar.text.ProductText;
 import java.io.IOException;
@@ -90,7 +92,10 @@ public final class TrainCategoryJob implements Job {
   @Override
   public List<OptionSpec> options() {
     return List.of(
-        OptionSpec.config("labelled", LABELLED, "PATH_OR_TABLE", "labelled products (category = path or taxonomy id)"),
+        OptionSpec.config("labelled", LABELLED, "PATH_OR_TABLE", "raw labelled products (category = path or taxonomy id), "
+            + "featurized here; empty = the features with the labels"),
+        OptionSpec.config("features", CategoryData.FEATURES, "TABLE_OR_PATH", "features written by featurize (the run date's)"),
+        OptionSpec.config("labels", CategoryData.LABELS, "PATH_OR_TABLE", "labels (product_id, category) for the features"),
         OptionSpec.config("taxonomy", CategoryData.TAXONOMY, "FILE_OR_TABLE", "taxonomy; empty derives it from the labels"),
         OptionSpec.config("corrections", CORRECTIONS, "PATH_OR_TABLE", "label corrections: product_id, category, source"),
         OptionSpec.config("holdout-share", HOLDOUT, "S", "share of products held out for the metrics"),
@@ -109,10 +114,13 @@ public final class TrainCategoryJob implements Job {
   public JobResult run(JobContext context) {
     Options o = Options.from(context.config());
     Warehouse w = context.warehouse();
-    context.stage("read " + o.labelled());
-    Dataset<Row> labelled = CategoryData.read(w, o.labelled());
+    // Raw labelled products are featurized here; otherwise the labels meet the night's features.
+    boolean raw = !o.labelled().isBlank();
+    String labelsSpec = raw ? o.labelled() : o.text().labels();
+    context.stage("read " + labelsSpec);
+    Dataset<Row> labelled = CategoryData.read(w, labelsSpec);
     if (!Arrays.asList(labelled.columns()).contains("category")) {
-      throw new JobFailedException("Input " + o.labelled() + " has no column category; found columns "
+      throw new JobFailedException("Input " + labelsSpec + " has no column category; found columns "
           + String.join(", ", labelled.columns()));
     }
     labelled = labelled.withColumn("category", labelled.schema().apply("category").dataType() instanceof IntegralType
@@ -121,8 +129,19 @@ public final class TrainCategoryJob implements Job {
       labelled = applyCorrections(labelled, CategoryData.read(w, o.corrections()));
     }
     Taxonomy taxonomy = CategoryData.taxonomy(w, o.taxonomy(), labelled, "category");
-    context.stage("tokenize and check " + o.labelled());
-    Dataset<Row> tokenized = CategoryData.tokenize(ProductRows.withRaw(labelled), o.labelled(), o.text());
+    Dataset<Row> tokenized;
+    Featurization featurization;
+    if (raw) {
+      context.stage("featurize and check " + labelsSpec);
+      featurization = o.text().featurization();
+      tokenized = CategoryData.tokenize(ProductRows.withRaw(labelled), labelsSpec, o.text());
+    } else {
+      context.stage("join " + labelsSpec + " with " + o.text().features());
+      CategoryData.Features f = CategoryData.features(w, o.text().features(), context.runDate(), null, null);
+      featurization = f.featurization();
+      tokenized = ProductRows.withRaw(ProductColumns.normalize(labelled, labelsSpec))
+          .join(f.rows(), ProductText.PRODUCT_ID, "left");
+    }
     // Labels resolve to a taxonomy path (ids become paths), or to null with a reason.
     Broadcast<Taxonomy> tax = new org.apache.spark.api.java.JavaSparkContext(w.spark().sparkContext()).broadcast(taxonomy);
     var resolve = functions.udf((UDF1<String, String>) label -> {
@@ -135,14 +154,16 @@ public final class TrainCategoryJob implements Job {
     }, DataTypes.StringType);
     Dataset<Row> withPath = tokenized.withColumn("label_path", resolve.apply(col("category").cast("string")));
     Column labelReason =
-        when(col("category").isNull().or(functions.trim(col("category").cast("string")).equalTo("")), lit(MISSING_CATEGORY))
+        when(col(CategoryText.TOKENS).isNull(), lit(CategoryData.NO_FEATURES))
+            .when(col("category").isNull().or(functions.trim(col("category").cast("string")).equalTo("")), lit(MISSING_CATEGORY))
             .when(col("label_path").isNull(), lit(UNKNOWN_CATEGORY));
     Dataset<Row> classified = ProductRows.classify(withPath, CategoryText.TOKENS, labelReason)
         .persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      Quarantine.Checked checked = Quarantine.check(name(), o.labelled(), classified, o.text().maxQuarantineShare());
+      Quarantine.Checked checked = Quarantine.check(name(), labelsSpec, classified, o.text().maxQuarantineShare());
+      // Labels without titles (a bare labels table) are held out by their id.
       Dataset<Row> good = checked.good()
-          .withColumn("holdout", holdout(o.holdoutShare()).apply(col("title")))
+          .withColumn("holdout", holdout(o.holdoutShare()).apply(functions.coalesce(col("title"), col(ProductText.PRODUCT_ID))))
           .select(col(ProductText.PRODUCT_ID), col(CategoryText.TOKENS), col("label_path"), col("holdout"));
       context.stage("train Kesler classifier (" + taxonomy.size() + " classes)");
       long t0 = System.nanoTime();
@@ -150,8 +171,8 @@ public final class TrainCategoryJob implements Job {
       double trainSeconds = (System.nanoTime() - t0) / 1e9;
       String version = "category-" + context.runDate();
       model.withInfo("version", version).withInfo("trainingDate", context.runDate().toString())
-          .withInfo("trainingData", o.labelled()).withInfo("hash", FeatureHashing.HASH_NAME)
-          .withInfo("descriptionChars", o.text().descriptionChars()).withInfo("maxFieldChars", o.text().maxFieldChars())
+          .withInfo("trainingData", raw ? labelsSpec : o.text().features() + " + " + labelsSpec)
+          .withInfo("hash", FeatureHashing.HASH_NAME).withInfo(CategoryText.INFO_KEY, featurization.toMap())
           .withInfo("trainSeconds", trainSeconds);
       JobResult.Builder result = JobResult.builder(name()).metric("classes", taxonomy.size())
           .metric("train_s", String.format(Locale.ROOT, "%.1f", trainSeconds));
@@ -180,8 +201,8 @@ public final class TrainCategoryJob implements Job {
         long t1 = System.nanoTime();
         KeslerModel full = o.classifier(taxonomy).setLabelCol("label_path").fit(good);
         full.withInfo("version", version).withInfo("trainingDate", context.runDate().toString())
-            .withInfo("trainingData", o.labelled()).withInfo("hash", FeatureHashing.HASH_NAME)
-            .withInfo("descriptionChars", o.text().descriptionChars()).withInfo("maxFieldChars", o.text().maxFieldChars())
+            .withInfo("trainingData", raw ? labelsSpec : o.text().features() + " + " + labelsSpec)
+            .withInfo("hash", FeatureHashing.HASH_NAME).withInfo(CategoryText.INFO_KEY, featurization.toMap())
             .withInfo("trainSeconds", (System.nanoTime() - t1) / 1e9).withInfo("refitOnAll", true);
         if (model.info().containsKey("metrics")) {
           full.withInfo("metrics", model.info().get("metrics"));

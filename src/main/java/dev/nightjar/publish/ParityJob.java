@@ -187,8 +187,9 @@ public final class ParityJob implements Job {
     Dataset<Row> products = CategoryData.read(w, o.products()).where(col("product_id").isNotNull());
     // Products whose id occurs twice are ambiguous (predict-category quarantines the repeats).
     Dataset<Row> unique = products.groupBy("product_id").agg(count(lit(1)).as("n")).where(col("n").equalTo(1));
-    Dataset<Row> terms = CategoryData.tokenize(products.join(unique.select("product_id"), "product_id"),
-        o.products(), o.text()).select(col("product_id"), col(CategoryText.TOKENS));
+    // The terms of the model's own featurization, as predict-category makes them.
+    Dataset<Row> terms = CategoryText.tokenize(products.join(unique.select("product_id"), "product_id"),
+        o.products(), CategoryText.of(model, modelPath)).select(col("product_id"), col(CategoryText.TOKENS));
     List<Row> rows = w.read(o.predictions(), ds)
         .select(col("product_id"), col("category"), col("level_scores"))
         .join(terms, "product_id")

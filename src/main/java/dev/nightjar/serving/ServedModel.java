@@ -1,6 +1,7 @@
 package dev.nightjar.serving;
 
 import dev.nightjar.search.EntropyLookup;
+import dev.nightjar.text.Featurization;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.tensorflow.proto.ConfigProto;
@@ -23,6 +24,7 @@ public final class ServedModel implements AutoCloseable {
   private final CategoryScorer category;
   private final BudgetScorer budget;
   private final EntropyLookup broadQuery;
+  private Featurization featurization;
 
   private ServedModel(SavedModelServable savedModel, CategoryScorer category, BudgetScorer budget, EntropyLookup broadQuery) {
     this.savedModel = savedModel;
@@ -32,13 +34,41 @@ public final class ServedModel implements AutoCloseable {
   }
 
   /**
+   * The featurization a category version was trained with (its {@code metadata.json}'s {@code
+   * training_info}); a version that records none (published before it was recorded) gets the
+   * default one, with a warning.
+   */
+  static Featurization featurization(Path dir) throws java.io.IOException {
+    Path meta = dir.resolve("metadata.json");
+    if (Files.isRegularFile(meta)) {
+      var info = ServingService.JSON.readTree(meta.toFile()).path("training_info").path("featurization");
+      if (info.isObject()) {
+        return Featurization.fromMap(ServingService.JSON.convertValue(info, java.util.Map.class), meta.toString());
+      }
+    }
+    org.slf4j.LoggerFactory.getLogger(ServedModel.class).warn(
+        "{} records no featurization; serving it with the default one", meta);
+    return Featurization.defaults();
+  }
+
+  /** The category version's featurization (null for other models). */
+  public Featurization featurization() {
+    return featurization;
+  }
+
+  /**
    * Loads version {@code version} of registry model {@code name} from {@code dir}: the SavedModel
    * once (session options {@code config}), shared by the generic API and the model's scorer.
    */
   public static LoadedModel<ServedModel> load(String name, long version, Path dir, ConfigProto config) throws Exception {
     ServedModel m = switch (name) {
       case BROAD_QUERY -> new ServedModel(null, null, null, loadLookup(dir));
-      case CATEGORY -> withSavedModel(dir, config, sm -> new ServedModel(sm, CategoryScorer.of(sm.bundle()), null, null));
+      case CATEGORY -> {
+        Featurization f = featurization(dir);
+        ServedModel c = withSavedModel(dir, config, sm -> new ServedModel(sm, CategoryScorer.of(sm.bundle()), null, null));
+        c.featurization = f;
+        yield c;
+      }
       case BUDGET -> withSavedModel(dir, config, sm -> new ServedModel(sm, null, BudgetScorer.of(sm.bundle()), null));
       default -> withSavedModel(dir, config, sm -> new ServedModel(sm, null, null, null));
     };

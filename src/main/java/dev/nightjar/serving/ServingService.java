@@ -9,10 +9,10 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.typesafe.config.Config;
 import dev.nightjar.budget.RecommendBudgetJob;
-import dev.nightjar.category.CategoryText;
 import dev.nightjar.category.KeslerModel;
 import dev.nightjar.common.Settings;
 import dev.nightjar.search.EntropyLookup;
+import dev.nightjar.text.Featurization;
 import dev.nightjar.text.ProductText;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  *       /v1/models/NAME/metadata}: TF Serving's REST API over the version's SavedModel
  *       ({@link SavedModelServable}).
  *   <li>{@code POST /v1/categorize}: raw product fields, cleaned into terms by {@link
- *       CategoryText#terms} (the batch jobs' code), scored by {@link CategoryScorer}.
+ *       dev.nightjar.text.Featurization#terms} of the model's recorded featurization (the batch jobs' code), scored by {@link CategoryScorer}.
  *   <li>{@code POST /v1/budget}: a shop id, its latest features from the {@link FeatureStore},
  *       a recommendation from {@link BudgetRecommender}.
  *   <li>{@code GET /v1/broad-query?q=...}: the {@link EntropyLookup} of the broad_query version.
@@ -64,9 +64,9 @@ public final class ServingService implements AutoCloseable {
   private static final java.util.regex.Pattern MODEL_PATH =
       java.util.regex.Pattern.compile("([^/:]+)(?:/versions/([0-9]{1,18}))?(:predict|/metadata)?");
 
-  /** The settings under {@code serving.*} (and the text settings of the category jobs). */
+  /** The settings under {@code serving.*}. */
   public record Options(String host, int port, int threads, int queue, long pollMillis, int maxBodyBytes,
-      List<String> models, int tfInterOpThreads, int tfIntraOpThreads, int descriptionChars, int maxFieldChars,
+      List<String> models, int tfInterOpThreads, int tfIntraOpThreads,
       RecommendBudgetJob.Options budget, int maxInstances, int maxValuesPerInstance, int maxJsonDepth,
       int maxStringChars, long requestTimeoutMs, int retryAfterSeconds, String accessLog, int largeBodyBytes,
       int largeConcurrency) {
@@ -87,8 +87,6 @@ public final class ServingService implements AutoCloseable {
           models,
           Settings.intIn(c, "serving.tensorflow.inter-op-threads", 0, 1024),
           Settings.intIn(c, "serving.tensorflow.intra-op-threads", 0, 1024),
-          Settings.intIn(c, "category.description-chars", 0, Integer.MAX_VALUE),
-          Settings.intIn(c, "category.max-field-chars", 1, Integer.MAX_VALUE),
           RecommendBudgetJob.Options.from(c),
           Settings.intIn(c, "serving.max-instances", 1, 1_000_000),
           Settings.intIn(c, "serving.max-values-per-instance", 1, Integer.MAX_VALUE),
@@ -493,13 +491,14 @@ public final class ServingService implements AutoCloseable {
   private JsonNode categorize(JsonNode body, Deadline deadline) {
     ProductJson.Products in = ProductJson.products(body, options.maxInstances());
     List<JsonNode> products = in.products();
-    List<List<String>> terms = new ArrayList<>(products.size());
-    for (int i = 0; i < products.size(); i++) {
-      deadline.check("while cleaning the products");
-      List<String> fields = ProductJson.fields(products.get(i), in.batch() ? "product " + i : "the body");
-      terms.add(CategoryText.terms(fields, options.descriptionChars(), options.maxFieldChars()));
-    }
     try (ModelSlot.Lease<ServedModel> l = lease(ServedModel.CATEGORY)) {
+      // The terms of the model's own featurization, by the batch jobs' code.
+      Featurization f = l.model().featurization();
+      List<List<String>> terms = new ArrayList<>(products.size());
+      for (int i = 0; i < products.size(); i++) {
+        deadline.check("while cleaning the products");
+        terms.add(f.terms(ProductJson.fields(products.get(i), in.batch() ? "product " + i : "the body")));
+      }
       List<KeslerModel.Prediction> preds = l.model().category().predict(terms, () -> deadline.check("while scoring"));
       ArrayNode out = JSON.createArrayNode();
       for (int i = 0; i < preds.size(); i++) {

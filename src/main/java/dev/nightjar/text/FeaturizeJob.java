@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.when;
 import com.typesafe.config.Config;
 import dev.nightjar.common.Job;
 import dev.nightjar.common.JobContext;
+import dev.nightjar.common.JobFailedException;
 import dev.nightjar.common.JobResult;
 import dev.nightjar.common.OptionSpec;
 import dev.nightjar.common.Settings;
@@ -22,7 +23,8 @@ import org.apache.spark.storage.StorageLevel;
 
 /**
  * {@code jobs/run featurize}: products to table {@value #OUTPUT} ({@code product_id}, {@code
- * tokens}, {@code features}, {@code ds}). Rows without an id, with a duplicate id (the first by
+ * tokens}, {@code features}, {@code terms} (the classifier's, its metadata recording the {@link
+ * Featurization}), {@code ds}). Rows without an id, with a duplicate id (the first by
  * content is kept), with no usable text or malformed in the input go to the quarantine.
  */
 public final class FeaturizeJob implements Job {
@@ -33,13 +35,15 @@ public final class FeaturizeJob implements Job {
   static final String MAX_FIELD_CHARS = "featurize.max-field-chars";
   static final String MAX_QUARANTINE_SHARE = "featurize.max-quarantine-share";
 
-  record Options(String input, int numFeatures, int maxFieldChars, double maxQuarantineShare) {
+  record Options(String input, int numFeatures, int maxFieldChars, double maxQuarantineShare,
+      Featurization featurization) {
     static Options from(Config c) {
       return new Options(
           Settings.string(c, INPUT),
           Settings.intIn(c, NUM_FEATURES, 2, 1 << 30),
           Settings.intIn(c, MAX_FIELD_CHARS, 1, Integer.MAX_VALUE),
-          Settings.doubleIn(c, MAX_QUARANTINE_SHARE, 0.0, 1.0));
+          Settings.doubleIn(c, MAX_QUARANTINE_SHARE, 0.0, 1.0),
+          Featurization.from(c));
     }
   }
 
@@ -57,7 +61,10 @@ public final class FeaturizeJob implements Job {
   public List<OptionSpec> options() {
     return List.of(
         OptionSpec.config("input", INPUT, "PATH_OR_TABLE", "products: a warehouse table, Delta, Parquet, JSON Lines or CSV"),
-        OptionSpec.config("num-features", NUM_FEATURES, "N", "length of the hashed term-frequency vector"));
+        OptionSpec.config("num-features", NUM_FEATURES, "N", "length of the hashed term-frequency vector"),
+        OptionSpec.config("language", "featurize.language", "CODE|LIST|auto", "stop words, elisions and stemmer"),
+        OptionSpec.config("stem", "featurize.stem", "BOOL", "Snowball stemming"),
+        OptionSpec.config("fold-accents", "featurize.fold-accents", "BOOL", "fold accents to ASCII"));
   }
 
   @Override
@@ -74,16 +81,40 @@ public final class FeaturizeJob implements Job {
     return new FarmHashingTF().setInputCol("tokens").setOutputCol("features").setNumFeatures(o.numFeatures());
   }
 
+  /**
+   * The partitions of {@value #OUTPUT} share one featurization, recorded in its {@code terms}
+   * column (Delta keeps a table's column metadata when a partition is replaced), so a run with
+   * other settings fails before writing anything.
+   */
+  static void checkTableFeaturization(Warehouse w, Featurization f) {
+    if (!w.exists(OUTPUT)) {
+      return;
+    }
+    Featurization found;
+    try {
+      found = ProductFeaturizer.featurization(w.read(OUTPUT).schema(), OUTPUT);
+    } catch (IllegalArgumentException e) {
+      throw new JobFailedException("Cannot add to table " + OUTPUT + ": " + e.getMessage()
+          + ". Move the table aside (readers take it with --features PATH) and run again");
+    }
+    if (!found.equals(f)) {
+      throw new JobFailedException("Table " + OUTPUT + " holds featurization " + found.describe()
+          + ", this run's is " + f.describe() + ": the partitions of one table share one featurization. "
+          + "Move the table aside (readers take it with --features PATH) or run with its settings");
+    }
+  }
+
   @Override
   public JobResult run(JobContext context) {
     Options o = Options.from(context.config());
     Warehouse w = context.warehouse();
+    checkTableFeaturization(w, o.featurization());
     context.stage("read " + o.input());
     Dataset<Row> input = ProductColumns.normalize(Inputs.read(w, o.input()), o.input());
     // One shuffle, of the raw rows by id, before the text work: the duplicate check then needs no
     // other, and the tokens and vectors are never shuffled.
     Dataset<Row> byId = ProductRows.withRaw(input).repartition(col(ProductText.PRODUCT_ID));
-    Dataset<Row> tokenized = new ProductFeaturizer(tokenizer(o), hashing(o)).transform(byId);
+    Dataset<Row> tokenized = new ProductFeaturizer(tokenizer(o), hashing(o), o.featurization(), ProductFeaturizer.TERMS).transform(byId);
     Column truncated = lit(0);
     for (String f : ProductText.FIELDS) {
       truncated = truncated.plus(when(functions.length(col(f)).gt(o.maxFieldChars()), 1).otherwise(0));
@@ -93,7 +124,7 @@ public final class FeaturizeJob implements Job {
     // truncation count. The counts read two small columns of it and the writes read it once each,
     // so the input is read and featurized once and the text fields are never cached.
     Dataset<Row> classified = ProductRows.classify(tokenized, "tokens", null)
-        .select(col(ProductText.PRODUCT_ID), col("tokens"), col("features"), reason,
+        .select(col(ProductText.PRODUCT_ID), col("tokens"), col("features"), col(ProductFeaturizer.TERMS), reason,
             when(reason.isNotNull(), col(Quarantine.RAW)).as(Quarantine.RAW), truncated.as("truncated_fields"))
         .persist(StorageLevel.MEMORY_AND_DISK());
     try {
@@ -104,7 +135,8 @@ public final class FeaturizeJob implements Job {
       long truncatedFields = ((Number) checked.extras().get(0)).longValue();
 
       context.stage("write " + OUTPUT);
-      Dataset<Row> features = checked.good().select(col(ProductText.PRODUCT_ID), col("tokens"), col("features"));
+      Dataset<Row> features = checked.good().select(col(ProductText.PRODUCT_ID), col("tokens"), col("features"),
+          col(ProductFeaturizer.TERMS));
       long written = w.replacePartition(OUTPUT, features, context.runDate());
       context.stage("write quarantine");
       long quarantined = Quarantine.write(w, name(), context.runDate(), checked.rejected());
@@ -115,6 +147,7 @@ public final class FeaturizeJob implements Job {
           .metric("truncated_fields", truncatedFields)
           .metric("num_features", o.numFeatures())
           .metric("hash", FeatureHashing.HASH_NAME)
+          .metric("featurization", o.featurization().describe())
           .build();
     } finally {
       classified.unpersist();

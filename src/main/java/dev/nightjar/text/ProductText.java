@@ -15,14 +15,18 @@ public final class ProductText {
   private ProductText() {}
 
   /**
-   * The tokens of all fields of one product, as the batch job computes them. A field longer than
-   * {@code maxFieldChars} is cut to that length first.
+   * The tokens of all fields of one product, in one language ({@link TextCleaner#fields}). A field
+   * longer than {@code maxFieldChars} is cut to that length first.
    */
   public static List<String> tokens(
       TextCleaner cleaner, Iterable<String> fieldValues, int maxFieldChars) {
-    List<String> out = new ArrayList<>();
+    List<String> values = new ArrayList<>();
     for (String v : fieldValues) {
-      cleaner.tokens(truncate(v, maxFieldChars), out);
+      values.add(truncate(v, maxFieldChars));
+    }
+    List<String> out = new ArrayList<>();
+    for (List<String> field : cleaner.fields(values)) {
+      out.addAll(field);
     }
     return out;
   }

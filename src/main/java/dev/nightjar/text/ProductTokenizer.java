@@ -24,8 +24,8 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Spark ML wrapper of {@link TextCleaner}: joins the tokens of several text columns into one
- * {@code array<string>} column. Missing input columns are an error here; a job that tolerates them
+ * Spark ML wrapper of {@link TextCleaner} (the cleaner of the default {@link Featurization}):
+ * joins the tokens of several text columns into one {@code array<string>} column. Missing input columns are an error here; a job that tolerates them
  * adds them as empty first.
  */
 public final class ProductTokenizer extends Transformer implements DefaultParamsWritable {
@@ -108,6 +108,7 @@ public final class ProductTokenizer extends Transformer implements DefaultParams
   public Dataset<Row> transform(Dataset<?> dataset) {
     transformSchema(dataset.schema(), true);
     int max = getMaxFieldChars();
+    TextCleaner cleaner = Featurization.defaults().cleaner();
     UserDefinedFunction udf =
         functions.udf(
             (UDF1<scala.collection.Seq<String>, List<String>>)
@@ -116,7 +117,7 @@ public final class ProductTokenizer extends Transformer implements DefaultParams
                   for (int i = 0; i < fields.size(); i++) {
                     values.add(fields.apply(i));
                   }
-                  return ProductText.tokens(TextCleaner.DEFAULT, values, max);
+                  return ProductText.tokens(cleaner, values, max);
                 },
             DataTypes.createArrayType(DataTypes.StringType, false));
     String[] in = getInputCols();

@@ -116,4 +116,76 @@ class CategoryJobsTest {
     assertEquals(true, m.info().get("refitOnAll"));
     assertTrue(((Map<?, ?>) m.info().get("metrics")).containsKey("hF"));
   }
+
+  /**
+   * The nightly flow: featurize writes product_features; train-category reads them with the labels,
+   * predict-category reads them too (no raw text), and the model refuses features of another
+   * featurization before reading any row.
+   */
+  @Test
+  void trainsAndPredictsFromProductFeatures(@TempDir Path dir) throws Exception {
+    Path in = labelled(dir);
+    Path all = dir.resolve("all.jsonl");
+    List<String> lines = new ArrayList<>(Files.readAllLines(in));
+    lines.add("{\"product_id\":\"t1\",\"title\":\"Blue pen\"}");
+    lines.add("{\"product_id\":\"t2\",\"title\":\"zebra ruler\"}");
+    Files.write(all, lines);
+    Path wh = dir.resolve("wh");
+    Map<String, String> feat = Map.of("featurize.input", all.toString(), "featurize.max-quarantine-share", "0.2");
+    Jobs.runApi(new dev.nightjar.text.FeaturizeJob(), wh, DS, feat, Map.of());
+    Map<String, String> train = new java.util.HashMap<>(sets(dir, in));
+    train.put("category.labelled", "");
+    train.put("category.labels", in.toString());
+    JobResult r = Jobs.runApi(new TrainCategoryJob(), wh, DS, train, Map.of());
+    // The row without an id never reached the features: the labels meet no features there.
+    assertEquals(2L, r.rowsWritten().get(Quarantine.TABLE), r.toString());
+    KeslerModel model = KeslerModel.load(r.metrics().get("model").toString());
+    assertEquals(dev.nightjar.text.Featurization.defaults().toMap(), model.info().get(CategoryText.INFO_KEY));
+    Map<String, String> predict = Map.of("category.predict.min-confidence", "0");
+    Jobs.runApi(new PredictCategoryJob(), wh, DS, predict, Map.of());
+    Warehouse w = new Warehouse(SharedSpark.get(), wh.toString());
+    assertEquals("Office > Rulers", category(w, "t2"), "the correction was learned");
+    assertEquals("Office > Pens", category(w, "t1"));
+
+    // The model reads the table's terms: give t2 a pen's terms and its prediction follows.
+    var features = w.read(dev.nightjar.text.FeaturizeJob.OUTPUT, DS).drop(Warehouse.DS);
+    var terms = features.schema().apply("terms");
+    var changed = features.withColumn("terms", org.apache.spark.sql.functions.when(
+            org.apache.spark.sql.functions.col("product_id").equalTo("t2"),
+            org.apache.spark.sql.functions.array(org.apache.spark.sql.functions.lit("pen"), org.apache.spark.sql.functions.lit("t:pen")))
+        .otherwise(org.apache.spark.sql.functions.col("terms")), terms.metadata()).localCheckpoint();
+    w.replacePartition(dev.nightjar.text.FeaturizeJob.OUTPUT, changed, DS);
+    Jobs.runApi(new PredictCategoryJob(), wh, DS, predict, Map.of());
+    assertEquals("Office > Pens", category(w, "t2"));
+
+    // Featurize refuses to add a partition of another featurization (stemming switched) to the table ...
+    boolean stem = !dev.nightjar.text.Featurization.defaults().stem();
+    Map<String, String> stemmed = new java.util.HashMap<>(feat);
+    stemmed.put("featurize.stem", String.valueOf(stem));
+    Map<String, Object> stemmedMap = new java.util.LinkedHashMap<>(dev.nightjar.text.Featurization.defaults().toMap());
+    stemmedMap.put("stem", stem);
+    String other = dev.nightjar.text.Featurization.fromMap(stemmedMap, "test").describe();
+    String mine = dev.nightjar.text.Featurization.defaults().describe();
+    dev.nightjar.common.JobFailedException refused = org.junit.jupiter.api.Assertions.assertThrows(
+        dev.nightjar.common.JobFailedException.class,
+        () -> Jobs.runApi(new dev.nightjar.text.FeaturizeJob(), wh, DS, stemmed, Map.of()));
+    assertEquals("Table product_features holds featurization " + mine + ", this run's is " + other
+        + ": the partitions of one table share one featurization. Move the table aside (readers take it with "
+        + "--features PATH) or run with its settings", refused.getMessage());
+    // ... and the model refuses such a table (here in another warehouse) before reading a row.
+    Path wh2 = dir.resolve("wh2");
+    Jobs.runApi(new dev.nightjar.text.FeaturizeJob(), wh2, DS, stemmed, Map.of());
+    String modelDir = r.metrics().get("model").toString();
+    dev.nightjar.common.JobFailedException e = org.junit.jupiter.api.Assertions.assertThrows(
+        dev.nightjar.common.JobFailedException.class, () -> Jobs.runApi(new PredictCategoryJob(), wh2, DS,
+            Map.of("category.predict.model", modelDir, "category.predict.min-confidence", "0"), Map.of()));
+    assertEquals("Features product_features were made with featurization " + other + ", but model " + modelDir
+        + " needs " + mine + ": run jobs/run featurize with the same featurize.* settings, or train a model on "
+        + "these features", e.getMessage());
+  }
+
+  private static String category(Warehouse w, String id) {
+    return w.read(PredictCategoryJob.OUTPUT, DS).where(org.apache.spark.sql.functions.col("product_id").equalTo(id))
+        .select("category").as(Encoders.STRING()).first();
+  }
 }

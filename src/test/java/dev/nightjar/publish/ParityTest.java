@@ -39,6 +39,7 @@ class ParityTest {
     JobResult g = Jobs.runApi(new GenerateSampleJob(), wh, DS, Map.of("sample.products", "10400",
         "sample.budget.shops", "600", "sample.budget.days", "40"), Map.of());
     assertEquals(ExitCodes.OK, g.exitCode(), g.toString());
+    Jobs.runApi(new dev.nightjar.text.FeaturizeJob(), wh, DS, Map.of(), Map.of());
     JobResult t = Jobs.runApi(new TrainCategoryJob(), wh, DS, Map.of("category.train.num-features", "262144",
         "category.train.epochs", "3", "category.holdout-share", "0"), Map.of());
     assertEquals(ExitCodes.OK, t.exitCode(), t.toString());

@@ -67,6 +67,7 @@ class PublishJobTest {
     Map<String, String> sample = Map.of("sample.products", "400", "sample.budget.shops", "120", "sample.budget.days", "30");
     assertEquals(0, Jobs.runApi(new GenerateSampleJob(), wh, D1, sample, Map.of()).exitCode());
     for (LocalDate ds : List.of(D1, D2)) {
+      Jobs.runApi(new dev.nightjar.text.FeaturizeJob(), wh, ds, Map.of(), Map.of());
       Jobs.runApi(new TrainCategoryJob(), wh, ds, Map.of("category.train.num-features", "65536",
           "category.train.epochs", "3"), Map.of());
       Jobs.runApi(new BudgetFeaturesJob(), wh, ds, Map.of(), Map.of());
@@ -288,8 +289,8 @@ class PublishJobTest {
             HttpResponse.BodyHandlers.ofString());
         assertEquals(200, res.statusCode(), res.body());
         JsonNode got = SERVE_JSON.readTree(res.body());
-        KeslerModel.Prediction want = spark.predict(CategoryText.terms(
-            Arrays.asList(title, "a " + title + " of good quality", null, null, null, null), 1000, 102400));
+        KeslerModel.Prediction want = spark.predict(CategoryText.of(spark, "the trained model").terms(
+            Arrays.asList(title, "a " + title + " of good quality", null, null, null, null)));
         assertEquals(want.path(), got.get("category_path").asText(), title);
         double[] scores = new double[got.get("levels").size()];
         for (int i = 0; i < scores.length; i++) {

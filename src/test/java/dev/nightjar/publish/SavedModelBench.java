@@ -1,6 +1,5 @@
 package dev.nightjar.publish;
 
-import dev.nightjar.category.CategoryText;
 import dev.nightjar.category.KeslerModel;
 import dev.nightjar.common.Job;
 import dev.nightjar.common.JobContext;
@@ -64,7 +63,7 @@ public final class SavedModelBench implements Job {
       ProductGenerator.Product p = gen.generate(i);
       List<String> fields = Arrays.asList(p.title(), p.description(), p.collection(), p.tags(), p.vendor(), p.productType());
       fields.replaceAll(f -> f == null ? "" : f);
-      List<String> t = CategoryText.terms(fields, 1000, 102_400);
+      List<String> t = dev.nightjar.text.Featurization.defaults().terms(fields);
       terms += t.size();
       products.add(t);
     }

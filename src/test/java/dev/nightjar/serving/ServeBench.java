@@ -1,7 +1,6 @@
 package dev.nightjar.serving;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.nightjar.category.CategoryText;
 import dev.nightjar.category.KeslerModel;
 import dev.nightjar.common.Job;
 import dev.nightjar.common.JobContext;
@@ -116,7 +115,7 @@ public final class ServeBench implements Job {
       sets.put("serving.access-log", "\"" + work.resolve("access.log") + "\"");
       ServingService.Options o = ServingService.Options.from(Settings.load(new java.io.File("/nonexistent"), null, sets));
       byte[] body = new ObjectMapper().writeValueAsBytes(PRODUCT);
-      List<String> terms = CategoryText.terms(fields(), o.descriptionChars(), o.maxFieldChars());
+      List<String> terms = dev.nightjar.text.Featurization.defaults().terms(fields());
       List<String> lines = new ArrayList<>();
       context.stage("start the service and warm up");
       try (ServingService service = ServingService.start(o, warehouse, Optional.empty())) {

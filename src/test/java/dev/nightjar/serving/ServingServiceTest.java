@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.nightjar.category.CategoryText;
 import dev.nightjar.category.KeslerModel;
 import dev.nightjar.common.Settings;
 import java.net.URI;
@@ -247,7 +246,7 @@ class ServingServiceTest {
         Object v = p.get(f);
         fields.add(v instanceof List<?> l ? String.join(", ", l.stream().map(Object::toString).toList()) : (String) v);
       }
-      KeslerModel.Prediction want = model[0].predict(CategoryText.terms(fields, 1000, 102400));
+      KeslerModel.Prediction want = model[0].predict(dev.nightjar.text.Featurization.defaults().terms(fields));
       for (JsonNode got : List.of(answers.get(i), batch.body().get("predictions").get(i))) {
         assertEquals("p" + i, got.get("product_id").asText());
         assertEquals(want.path(), got.get("category_path").asText(), "product " + i);

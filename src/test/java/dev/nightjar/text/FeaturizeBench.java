@@ -21,7 +21,8 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * {@code jobs/bench featurize --products N}: Spark's featurization throughput against the same
- * cleaning and hashing in a plain single-threaded Java loop over the same generated products.
+ * cleaning, terms and hashing ({@link Featurization#analyze} with {@code featurize.*}) in a plain
+ * single-threaded Java loop over the same generated products.
  * Both are warmed up first; the loop's products are generated outside the timed region.
  */
 public final class FeaturizeBench implements Job {
@@ -59,10 +60,12 @@ public final class FeaturizeBench implements Job {
 
     ProductTokenizer tok = new ProductTokenizer().setMaxFieldChars(maxChars);
     FarmHashingTF tf = new FarmHashingTF().setNumFeatures(numFeatures);
+    // featurize.* as set (--set featurize.stem=true measures stemming): both sides clean with it.
+    Featurization f = Featurization.from(context.config());
     int rounds = (int) BenchSupport.longOption(context, "rounds", 3);
     // Warm-up of both paths on a small slice, so neither pays the JIT alone.
-    sparkPass(spark, tok, tf, input, Math.min(n, 50_000));
-    loopPass(gen, Math.min(n, 50_000), maxChars, numFeatures, 1);
+    sparkPass(spark, tok, tf, f, input, Math.min(n, 50_000));
+    loopPass(gen, f, Math.min(n, 50_000), numFeatures, 1);
 
     // Rounds alternate the three measurements, so a burst of load from a neighbour on this shared
     // machine slows one round of each rather than one side; the best round of each counts.
@@ -73,10 +76,10 @@ public final class FeaturizeBench implements Job {
     for (int r = 0; r < rounds; r++) {
       context.stage("spark featurize, round " + (r + 1));
       long t0 = System.nanoTime();
-      sparkPass(spark, tok, tf, input, n);
+      sparkPass(spark, tok, tf, f, input, n);
       double s1 = seconds(t0);
-      double l1 = loopPass(gen, n, maxChars, numFeatures, 1);
-      double l2 = loopPass(gen, n, maxChars, numFeatures, 2);
+      double l1 = loopPass(gen, f, n, numFeatures, 1);
+      double l2 = loopPass(gen, f, n, numFeatures, 2);
       roundRatios.add(fmt(l1 / s1));
       sparkS = Math.min(sparkS, s1);
       loopS = Math.min(loopS, l1);
@@ -86,8 +89,8 @@ public final class FeaturizeBench implements Job {
     context.stage("featurize job (read, quarantine checks, Delta write)");
     long t1 = System.nanoTime();
     JobResult job = new FeaturizeJob().run(new JobContext("featurize",
-        Settings.load(null, null, java.util.Map.of("featurize.input", input,
-            "warehouse.root", work.resolve("warehouse").toString())),
+        context.config().withValue("featurize.input", com.typesafe.config.ConfigValueFactory.fromAnyRef(input))
+            .withValue("warehouse.root", com.typesafe.config.ConfigValueFactory.fromAnyRef(work.resolve("warehouse").toString())),
         context.runDate(), true, java.util.Map.of(), java.util.Set.of()));
     double jobS = seconds(t1);
 
@@ -132,13 +135,14 @@ public final class FeaturizeBench implements Job {
    * Reads the Parquet products, cleans, tokenizes and hashes them, keeping the columns the job
    * writes ({@code product_id}, {@code tokens}, {@code features}); the noop sink forces every row.
    */
-  private static void sparkPass(SparkSession spark, ProductTokenizer tok, FarmHashingTF tf, String input, long limit) {
+  private static void sparkPass(SparkSession spark, ProductTokenizer tok, FarmHashingTF tf, Featurization f, String input,
+      long limit) {
     Dataset<Row> products = spark.read().parquet(input);
     // A filter, not limit(): limit would pull every row through one partition.
     products = products.where(org.apache.spark.sql.functions.col("product_id")
         .lt(String.format(java.util.Locale.ROOT, "p%09d", limit)));
-    new ProductFeaturizer(tok, tf).transform(products)
-        .select(ProductText.PRODUCT_ID, tok.getOutputCol(), tf.getOutputCol())
+    new ProductFeaturizer(tok, tf, f, ProductFeaturizer.TERMS).transform(products)
+        .select(ProductText.PRODUCT_ID, tok.getOutputCol(), tf.getOutputCol(), ProductFeaturizer.TERMS)
         .write().format("noop").mode("overwrite").save();
   }
 
@@ -147,7 +151,7 @@ public final class FeaturizeBench implements Job {
    * other batch. Generation is excluded: all threads generate their next batch, meet at a barrier,
    * and the clock runs only from there until the last of them has finished cleaning it.
    */
-  private static double loopPass(ProductGenerator gen, long n, int maxChars, int numFeatures, int threads) {
+  private static double loopPass(ProductGenerator gen, Featurization f, long n, int numFeatures, int threads) {
     final int batch = 20_000;
     java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
     java.util.concurrent.CyclicBarrier end = new java.util.concurrent.CyclicBarrier(threads);
@@ -170,8 +174,8 @@ public final class FeaturizeBench implements Job {
             start.await();
             long t = System.nanoTime();
             for (int k = 0; k < m; k++) {
-              List<String> tokens = ProductText.tokens(TextCleaner.DEFAULT, fields[k], maxChars);
-              checksum[me] += FarmHashingTF.vector(tokens, numFeatures, false).numActives();
+              Featurization.Analysis a = f.analyze(fields[k]);
+              checksum[me] += FarmHashingTF.vector(a.tokens(), numFeatures, false).numActives() + a.terms().size();
             }
             end.await();
             if (me == 0) {

@@ -73,15 +73,20 @@ class FeaturizeJobTest {
     Map<String, Row> features = w.read(FeaturizeJob.OUTPUT, DS).collectAsList().stream()
         .collect(Collectors.toMap(r -> r.getAs("product_id"), r -> r));
     assertEquals(List.of("p1", "p2", "p4"), features.keySet().stream().sorted().toList());
-    assertEquals(List.of("red", "mug", "kitchen", "coffee"), features.get("p1").getList(1));
+    assertEquals(List.of("red", "mug", "kitchen", "coffe"), features.get("p1").getList(1));
     // The first p2 by content ("Another blue cup" < "Blue cup") is kept.
-    assertEquals(List.of("another", "blue", "cup"), features.get("p2").getList(1));
+    assertEquals(List.of("anoth", "blue", "cup"), features.get("p2").getList(1));
     assertEquals(List.of("green", "teapot", "visit"), features.get("p4").getList(1));
     SparseVector v = (SparseVector) features.get("p4").getAs("features");
     assertEquals(FarmHashingTF.vector(List.of("green", "teapot", "visit"), 1024, false), v);
     var meta = w.read(FeaturizeJob.OUTPUT).schema().apply("features").metadata();
     assertEquals(1024L, meta.getLong(FarmHashingTF.META_SIZE));
     assertEquals(FeatureHashing.HASH_NAME, meta.getString(FarmHashingTF.META_HASH));
+    // The classifier's terms, and the featurization that made them in the column's metadata.
+    assertEquals(List.of("green", "teapot", "visit", "t:green", "t:teapot", "b:green_teapot"),
+        features.get("p4").getList(features.get("p4").fieldIndex("terms")));
+    assertEquals(Featurization.defaults().withSizes(102400, 1024),
+        ProductFeaturizer.featurization(w.read(FeaturizeJob.OUTPUT).schema(), FeaturizeJob.OUTPUT));
 
     List<String> reasons = w.read(Quarantine.TABLE, DS).where("job = 'featurize'")
         .select(Quarantine.REASON).as(org.apache.spark.sql.Encoders.STRING()).collectAsList()
@@ -122,7 +127,7 @@ class FeaturizeJobTest {
     assertEquals(before, w.read(FeaturizeJob.OUTPUT).orderBy("product_id").collectAsList());
     assertEquals(versionBefore, io.delta.tables.DeltaTable.forPath(spark, w.tablePath(FeaturizeJob.OUTPUT))
         .history(1).first().getLong(0));
-    Jobs.Outcome o = Jobs.main("featurize", "--warehouse", wh.toString(), "--input", in.toString());
+    Jobs.Outcome o = Jobs.main("featurize", "--warehouse", wh.toString(), "--input", in.toString(), "--num-features", "1024");
     assertEquals(1, o.status());
     assertTrue(o.err().startsWith("nightjar: job failed: featurize: 5 of 8 rows"), o.err());
   }
@@ -135,6 +140,6 @@ class FeaturizeJobTest {
         Map.of("featurize.input", f.toString(), "featurize.max-field-chars", "20"), Map.of());
     assertEquals(1L, r.metrics().get("truncated_fields"));
     Row row = new Warehouse(spark, dir.resolve("wh").toString()).read(FeaturizeJob.OUTPUT).first();
-    assertEquals(List.of("short", "title", "word", "word", "word", "word"), row.getList(1));
+    assertEquals(List.of("short", "titl", "word", "word", "word", "word"), row.getList(1));
   }
 }

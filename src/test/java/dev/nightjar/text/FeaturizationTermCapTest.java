@@ -1,4 +1,4 @@
-package dev.nightjar.category;
+package dev.nightjar.text;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -7,8 +7,8 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The terms of a product are distinct and capped at {@link CategoryText#MAX_TERMS}, online and in batch. */
-class CategoryTermCapTest {
+/** A product's terms are distinct and capped at {@link Featurization#MAX_TERMS}, online and in batch. */
+class FeaturizationTermCapTest {
   private static List<String> fields(String title, String vendor) {
     return Arrays.asList(title, null, null, null, vendor, null);
   }
@@ -16,7 +16,7 @@ class CategoryTermCapTest {
   @Test
   void termsAreDistinctInFirstSeenOrder() {
     assertEquals(List.of("shoe", "red", "acme", "t:shoe", "t:red", "b:shoe_red", "b:red_shoe"),
-        CategoryText.terms(fields("shoe red shoe", "acme"), 1000, 102400));
+        Featurization.defaults().terms(fields("shoe red shoe", "acme")));
   }
 
   @Test
@@ -25,11 +25,12 @@ class CategoryTermCapTest {
     for (int i = 0; i < 10_000; i++) {
       title.append("zq").append(Integer.toString(i, 26).replaceAll("[0-9]", "x").replace('x', 'q')).append(' ');
     }
-    List<String> terms = CategoryText.terms(fields(title.toString(), "acme"), 1000, 1 << 20);
-    assertEquals(CategoryText.MAX_TERMS, terms.size());
+    Featurization f = Featurization.defaults();
+    List<String> terms = f.terms(fields(title.toString(), "acme"));
+    assertEquals(Featurization.MAX_TERMS, terms.size());
     List<String> want = new ArrayList<>();
-    for (String t : title.toString().trim().split(" ")) {
-      if (want.size() < CategoryText.MAX_TERMS && !want.contains(t)) {
+    for (String t : f.cleaner().fields(List.of(title.toString())).get(0)) {
+      if (want.size() < Featurization.MAX_TERMS && !want.contains(t)) {
         want.add(t);
       }
     }
