@@ -36,11 +36,12 @@ public final class PredictCategoryJob implements Job {
   static final String PRODUCTS = "category.predict.products";
   static final String MODEL = "category.predict.model";
   public static final String MIN_CONFIDENCE = "category.predict.min-confidence";
+  public static final String BEAM_WIDTH = "category.predict.beam-width";
 
-  record Options(String products, String model, double minConfidence, CategoryData.Text text) {
+  record Options(String products, String model, double minConfidence, CategoryData.Text text, int beamWidth) {
     static Options from(Config c) {
       return new Options(Settings.string(c, PRODUCTS), Settings.string(c, MODEL),
-          Settings.doubleIn(c, MIN_CONFIDENCE, 0, 1), CategoryData.Text.from(c));
+          Settings.doubleIn(c, MIN_CONFIDENCE, 0, 1), CategoryData.Text.from(c), Settings.intIn(c, BEAM_WIDTH, 1, 64));
     }
   }
 
@@ -59,7 +60,8 @@ public final class PredictCategoryJob implements Job {
     return List.of(
         OptionSpec.config("products", PRODUCTS, "PATH_OR_TABLE", "products to categorize"),
         OptionSpec.config("model", MODEL, "DIR", "model directory; empty = newest trained model"),
-        OptionSpec.config("min-confidence", MIN_CONFIDENCE, "P", "confidence stop (0 = always a leaf)"));
+        OptionSpec.config("min-confidence", MIN_CONFIDENCE, "P", "confidence stop (0 = always a leaf)"),
+        OptionSpec.config("beam-width", BEAM_WIDTH, "K", "paths kept per level (1 = greedy)"));
   }
 
   @Override
@@ -73,7 +75,7 @@ public final class PredictCategoryJob implements Job {
     Warehouse w = context.warehouse();
     String modelPath = o.model().isBlank() ? latestModel(w, context.runDate().toString()) : o.model();
     context.stage("load model " + modelPath);
-    KeslerModel model = KeslerModel.load(modelPath).setMinConfidence(o.minConfidence());
+    KeslerModel model = KeslerModel.load(modelPath).setMinConfidence(o.minConfidence()).setBeamWidth(o.beamWidth());
     String version = String.valueOf(model.info().getOrDefault("version", modelPath));
     context.stage("read and tokenize " + o.products());
     Dataset<Row> products = CategoryData.read(w, o.products());
