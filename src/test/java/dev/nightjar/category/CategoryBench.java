@@ -54,6 +54,8 @@ public final class CategoryBench implements Job {
         OptionSpec.value("split", "random|vendor", "test fold by title (the documented split) or by vendor", "random"),
         OptionSpec.value("beam-widths", "K,K", "beam widths compared for each objective", "1,2,3,5"),
         OptionSpec.value("mllib-features", "N", "hashed feature size for MLlib's MLR (386 x N doubles)", "65536"),
+        OptionSpec.value("variants", "K=V,K=V;...", "training settings (keys under category.train.) tried besides the defaults, ';' between variants", ""),
+        OptionSpec.flag("collisions", "count the (class, term) pairs of the training expansion that share a hashed bucket"),
         OptionSpec.flag("skip-anchors", "skip fastText and the scikit-learn flat logistic regression"),
         OptionSpec.flag("skip-objectives", "skip training the non-default objective"),
         OptionSpec.flag("skip-mllib", "skip the MLlib baseline"),
@@ -89,6 +91,11 @@ public final class CategoryBench implements Job {
     System.out.printf(Locale.ROOT, "bench category: split=%s %d train, %d test products, %d classes; defaults objective=%s beam_width=%d min_confidence=%s%n",
         split, train.count(), test.count(), taxonomy.size(), o.objective(), beam, minConf);
 
+    if (context.flag("collisions")) {
+      context.stage("count hash collisions");
+      System.out.println(collisions(train, taxonomy, o.numFeatures(), split));
+    }
+
     context.stage("train Kesler (defaults)");
     long t0 = System.nanoTime();
     KeslerModel model = o.classifier(taxonomy).fit(train);
@@ -119,6 +126,26 @@ public final class CategoryBench implements Job {
         }
         if (mc == minConf) {
           break;
+        }
+      }
+    }
+
+    for (String variant : context.option("variants").orElse("").split(";")) {
+      if (variant.isBlank()) {
+        continue;
+      }
+      com.typesafe.config.Config c = com.typesafe.config.ConfigFactory.parseString(
+          String.join("\n", java.util.Arrays.stream(variant.split(",")).map(kv -> "category.train." + kv.trim()).toList()))
+          .withFallback(context.config());
+      context.stage("train Kesler variant " + variant);
+      long tv = System.nanoTime();
+      KeslerModel m = TrainCategoryJob.Options.from(c).classifier(taxonomy).fit(train);
+      double sv = seconds(tv);
+      for (double mc : new double[] {0.0, minConf}) {
+        for (int k : widths) {
+          HierarchicalMetrics.Report r = evaluate(m.setMinConfidence(mc).setBeamWidth(k), test);
+          System.out.println(String.format(Locale.ROOT, "BENCH category-variant split=%s %s beam_width=%d min_confidence=%s",
+              split, variant.replace(' ', '_'), k, mc) + metrics(r) + String.format(Locale.ROOT, " train_s=%.1f", sv));
         }
       }
     }
@@ -192,6 +219,34 @@ public final class CategoryBench implements Job {
     }
     all.unpersist();
     return JobResult.builder(name()).metric("hF", ours.overall().hF()).metric("exact", ours.overall().exactAccuracy()).build();
+  }
+
+  /**
+   * The distinct (class, term) pairs the siblings expansion of {@code train} creates (stop
+   * classes and biases included) against the distinct buckets they fall into: {@code
+   * shared_share} = 1 - buckets / pairs, the share of pairs that lost a weight of their own.
+   */
+  static String collisions(Dataset<Row> train, Taxonomy taxonomy, int numFeatures, String split) {
+    var tax = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(train.sparkSession().sparkContext()).broadcast(taxonomy);
+    org.apache.spark.api.java.JavaRDD<Long> pairs = train.select("tokens", "category").javaRDD().flatMap(r -> {
+      Taxonomy t = tax.value();
+      List<String> terms = new ArrayList<>(KeslerFeatures.terms(r.getList(0)));
+      terms.add(KeslerFeatures.BIAS);
+      byte[][] prefixes = KeslerFeatures.prefixes(t);
+      List<Long> out = new ArrayList<>();
+      KeslerExpansion.forEach(t, t.byPath(r.getString(1)).index(), KeslerExpansion.Mode.SIBLINGS, 0, null, (c, label) -> {
+        String prefix = new String(prefixes[c], java.nio.charset.StandardCharsets.UTF_8);
+        for (String term : terms) {
+          out.add(dev.nightjar.text.FeatureHashing.fingerprint(prefix + term));
+        }
+      });
+      return out.iterator();
+    }).distinct().cache();
+    long n = pairs.count();
+    long buckets = pairs.map(f -> dev.nightjar.text.FeatureHashing.bucket(f, numFeatures)).distinct().count();
+    pairs.unpersist();
+    return String.format(Locale.ROOT, "BENCH category-collisions split=%s classes=%d num_features=%d pairs=%d buckets=%d shared_share=%.4f load=%.3f",
+        split, taxonomy.size(), numFeatures, n, buckets, 1 - (double) buckets / n, (double) n / numFeatures);
   }
 
   /** One anchor's line: hF, exact, accuracy per level, train seconds. */
