@@ -237,8 +237,9 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
    * Beam search over the taxonomy. A path's score is the sum of the log-probabilities of its
    * decisions: each chosen child's, and the stop class's when it ends at an inner node. At each
    * level every unfinished path (not at a leaf, not stopped) offers its children (below the root
-   * only those whose probability reaches {@code minConf}: the confidence stop) and its stop
-   * class; finished paths offer themselves unchanged; the {@code beamWidth} best of all offers
+   * only those whose probability reaches {@code minConf}) and its stop class; when no child
+   * reaches {@code minConf} (the confidence stop) the stop offer keeps the path's score, since it
+   * claims the node, not that the node has no better child; finished paths offer themselves unchanged; the {@code beamWidth} best of all offers
    * stay, ties going to the earlier offer (paths in rank order; carry, children in taxonomy
    * order, stop). With width 1 this is the greedy descent: the best child unless the stop class
    * scores higher or the child's probability is below {@code minConf}.
@@ -279,14 +280,17 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
         }
         scores(enc, candidates, count, z);
         logProbabilities(z, count, logp);
+        boolean descends = false;
         for (int k = 0; k < children.length; k++) {
           double p = Math.exp(logp[k]);
           if (u == 0 || p >= minConf) {
             offers.add(score[b] + logp[k], b, children[k], false, p);
+            descends = true;
           }
         }
         if (u != 0) {
-          offers.add(score[b] + logp[children.length], b, u, true, Double.NaN);
+          // The confidence stop keeps the path's score: it claims u, not that u has no child.
+          offers.add(descends ? score[b] + logp[children.length] : score[b], b, u, true, Double.NaN);
         }
       }
       if (!any) {

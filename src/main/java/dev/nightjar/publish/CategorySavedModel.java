@@ -41,27 +41,33 @@ import org.tensorflow.types.TString;
  *   <li>outputs {@value #CATEGORY_ID} DT_INT64 [batch], {@value #CATEGORY_PATH} DT_STRING [batch]
  *       ({@code A > B > C}; empty for the root), {@value #LEVEL_SCORES} DT_FLOAT [batch,
  *       max_depth] (the chosen node's probability per level, 0 after the last level), {@value
- *       #DEPTH} DT_INT32 [batch], and {@value #CATEGORY_INDEX} DT_INT32 [batch] (the node's
- *       index in the model's taxonomy).
+ *       #DEPTH} DT_INT32 [batch], {@value #CATEGORY_INDEX} DT_INT32 [batch] (the node's index in
+ *       the model's taxonomy) and {@value #CONFIDENCE} DT_DOUBLE [batch] (the path's probability).
  * </ul>
  *
- * <p>The graph computes exactly what {@link KeslerModel#predict(List, double)} computes:
+ * <p>The graph computes exactly what {@link KeslerModel#predict(List, double, int)} computes:
  *
  * <ul>
  *   <li>the distinct non-empty terms (a term equal to an earlier one in its row is dropped, so
  *       is the padding {@code ""}), value {@link KeslerFeatures#valueOf} of their count;
- *   <li>per level, the current node's children (a constant [nodes, max_children] table with a
- *       mask) are scored: {@code StringJoin(classId + "|", term)}, {@code StringToHashBucketFast}
- *       (FarmHash Fingerprint64 mod numFeatures, the same as {@link KeslerFeatures#index}), the
- *       weights gathered, summed in double, times the value, plus the class bias feature;
- *   <li>the best child (first of equal scores, as in Java), its probability {@code
- *       1/(1+exp(-z))}; below the root the walk stops when that probability is below the
- *       model's minimum confidence or the current node's stop class scores higher; a leaf stops
- *       it. The loop is unrolled over the taxonomy's depth.
+ *   <li>a beam of {@link KeslerModel#getBeamWidth()} paths, [batch, width] tensors of node,
+ *       score (summed log-probabilities, -inf for an empty slot), finished flag, depth and the
+ *       chosen probabilities per level; it starts as the root alone;
+ *   <li>per level, each path's node's children (a constant [nodes, max_children] table with a
+ *       mask) and stop class are scored: {@code StringJoin(classId + "|", term)}, {@code
+ *       StringToHashBucketFast} (FarmHash Fingerprint64 mod numFeatures, the same as {@link
+ *       KeslerFeatures#index}), the weights gathered, summed in double, times the value, plus the
+ *       class bias feature; log-probabilities are {@code log sigmoid(z)} (pointwise model) or the
+ *       log-softmax over the children and stop class (sibling-softmax model);
+ *   <li>each path offers, in this order, itself unchanged (finished or at a leaf), each child
+ *       (below the root only when its probability reaches the minimum confidence), its stop
+ *       class (the path's score unchanged when no child was eligible); {@code TopKV2} (sorted;
+ *       equal values keep the lower index, as in Java) keeps the best offers; gathers carry the
+ *       paths' state. The loop is unrolled over the taxonomy's depth; the first path wins.
  * </ul>
  *
- * The minimum confidence is the model's {@link KeslerModel#getMinConfidence()} at export time,
- * baked into the graph (not an input), so set it on the model before exporting.
+ * The minimum confidence and the beam width are the model's at export time, baked into the
+ * graph (not inputs), so set them on the model before exporting.
  */
 public final class CategorySavedModel {
   public static final String TOKENS = "tokens";
@@ -241,7 +247,9 @@ public final class CategorySavedModel {
       // Offers per beam slot: carry (a finished path or a leaf), each child, the stop class.
       Operand<TFloat64> carry = l.select(active, l.fill(bw, negInf), score);
       Operand<TFloat64> childScore = l.select(eligible, l.math.add(l.expandDims(score, two), childLogP), l.fill(l.shape(z), negInf));
-      Operand<TFloat64> stopScore = l.select(l.math.logicalAnd(active, notRoot), l.math.add(score, stopLogP), l.fill(bw, negInf));
+      // The confidence stop (no eligible child) keeps the path's score, as in KeslerModel.
+      Operand<TFloat64> stopAt = l.select(l.reduceAny(eligible, two), l.math.add(score, stopLogP), score);
+      Operand<TFloat64> stopScore = l.select(l.math.logicalAnd(active, notRoot), stopAt, l.fill(bw, negInf));
       Operand<TInt32> flat = l.stack(List.of(batch, l.constant(beam * (k + 2))));
       Operand<TFloat64> offers = l.reshape(l.concat(List.of(l.expandDims(carry, two), childScore, l.expandDims(stopScore, two)), two), flat);
       Operand<TInt32> offerNode = l.reshape(l.concat(List.of(l.expandDims(nodes, two), cand, l.expandDims(nodes, two)), two), flat);
