@@ -53,6 +53,7 @@ public final class CategoryBench implements Job {
     return List.of(
         OptionSpec.value("split", "random|vendor", "test fold by title (the documented split) or by vendor", "random"),
         OptionSpec.value("beam-widths", "K,K", "beam widths compared for each objective", "1,2,3,5"),
+        OptionSpec.value("min-confidences", "P,P", "confidence stops compared (the configured one is added)", "0"),
         OptionSpec.value("mllib-features", "N", "hashed feature size for MLlib's MLR (386 x N doubles)", "65536"),
         OptionSpec.value("variants", "K=V,K=V;...", "training settings (keys under category.train.) tried besides the defaults, ';' between variants", ""),
         OptionSpec.flag("collisions", "count the (class, term) pairs of the training expansion that share a hashed bucket"),
@@ -79,6 +80,11 @@ public final class CategoryBench implements Job {
       widths.add(Integer.parseInt(w.trim()));
     }
     CategoryData.Text text = CategoryData.Text.from(context.config());
+    double configuredStop = dev.nightjar.common.Settings.doubleIn(context.config(), PredictCategoryJob.MIN_CONFIDENCE, 0, 1);
+    java.util.TreeSet<Double> stops = new java.util.TreeSet<>(List.of(configuredStop));
+    for (String m : context.option("min-confidences").orElse("0").split(",")) {
+      stops.add(Double.parseDouble(m.trim()));
+    }
     Dataset<Row> raw = split.equals("vendor") ? Flipkart.withVendorFold(spark) : Flipkart.withFold(spark);
     Dataset<Row> all = CategoryData.tokenize(raw, "flipkart", text)
         .select("product_id", "category", "tokens", "test_fold").persist(StorageLevel.MEMORY_AND_DISK());
@@ -118,14 +124,11 @@ public final class CategoryBench implements Job {
       seconds.put(other, seconds(t1));
     }
     for (var e : byObjective.entrySet()) {
-      for (double mc : new double[] {0.0, minConf}) {
+      for (double mc : stops) {
         for (int k : widths) {
           HierarchicalMetrics.Report r = evaluate(e.getValue().setMinConfidence(mc).setBeamWidth(k), test);
           System.out.println(String.format(Locale.ROOT, "BENCH category-inference split=%s objective=%s beam_width=%d min_confidence=%s",
               split, e.getKey(), k, mc) + metrics(r) + String.format(Locale.ROOT, " train_s=%.1f", seconds.get(e.getKey())));
-        }
-        if (mc == minConf) {
-          break;
         }
       }
     }
@@ -141,7 +144,7 @@ public final class CategoryBench implements Job {
       long tv = System.nanoTime();
       KeslerModel m = TrainCategoryJob.Options.from(c).classifier(taxonomy).fit(train);
       double sv = seconds(tv);
-      for (double mc : new double[] {0.0, minConf}) {
+      for (double mc : stops) {
         for (int k : widths) {
           HierarchicalMetrics.Report r = evaluate(m.setMinConfidence(mc).setBeamWidth(k), test);
           System.out.println(String.format(Locale.ROOT, "BENCH category-variant split=%s %s beam_width=%d min_confidence=%s",
