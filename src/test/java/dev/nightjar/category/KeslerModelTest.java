@@ -183,6 +183,10 @@ class KeslerModelTest {
     assertEquals("A", p.path());
     assertArrayEquals(new double[] {sigmoid(0.5)}, p.levelScores(), 1e-12);
     assertEquals(sigmoid(0.5) * sigmoid(5), p.confidence(), 1e-12);
+    // The confidence stop keeps A's score (0.62 > F's 0.60), whatever A's stop class says.
+    KeslerModel.Prediction unsure = m.predict(TOKENS, 0.3, 2);
+    assertEquals("A", unsure.path());
+    assertEquals(sigmoid(0.5), unsure.confidence(), 1e-12);
   }
 
   @Test

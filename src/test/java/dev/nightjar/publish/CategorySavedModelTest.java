@@ -151,6 +151,12 @@ class CategorySavedModelTest {
           assertEquals(sigmoid(0.4f), p.confidence(), 1e-9);
         }
       }
+      // The confidence stop keeps A's score (0.62 > F's 0.60), whatever A's stop class says.
+      KeslerModel unsure = new KeslerModel("m", T, biases(b), Map.of()).setBeamWidth(width).setMinConfidence(0.3);
+      KeslerModel.Prediction g = exportAndPredict(unsure, dir.resolve("u" + width), List.of(List.of("x"))).get(0);
+      assertEquals("A", g.path());
+      assertEquals(sigmoid(0.5), g.confidence(), 1e-9);
+      assertEquals("A", unsure.predict(List.of("x")).path());
     }
   }
 
