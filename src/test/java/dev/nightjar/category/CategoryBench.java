@@ -157,26 +157,13 @@ public final class CategoryBench implements Job {
       List<CategoryAnchors.Item> trainItems = items(raw.where("not test_fold"), text);
       List<CategoryAnchors.Item> testItems = items(raw.where("test_fold"), text);
       java.nio.file.Path work = BenchSupport.workDir(context, "category-anchors");
-      try {
-        if (CategoryAnchors.fastTextAvailable()) {
-          context.stage("train fastText");
-          CategoryAnchors.Result r = CategoryAnchors.fastText(trainItems, testItems, work);
-          System.out.println(anchorLine("fasttext", split, anchorReport(spark, r, testItems), r.trainSeconds())
-              + " args=\"-epoch 25 -lr 0.5 -wordNgrams 2\"");
-        } else {
-          System.out.println("bench category: no " + CategoryAnchors.FASTTEXT + " (apt-get install fasttext); fastText anchor skipped");
-        }
-        if (CategoryAnchors.sklearnAvailable()) {
-          context.stage("train the scikit-learn flat logistic regression");
-          CategoryAnchors.Result r = CategoryAnchors.flatLogisticRegression(trainItems, testItems, work);
-          System.out.println(anchorLine("sklearn-flat-lr", split, anchorReport(spark, r, testItems), r.trainSeconds())
-              + " args=\"HashingVectorizer(2^18) LogisticRegression(saga)\"");
-        } else {
-          System.out.println("bench category: no scikit-learn for " + CategoryAnchors.PYTHON + " (apt-get install python3-sklearn); flat LR anchor skipped");
-        }
-      } catch (java.io.IOException e) {
-        throw new JobFailedException("bench category anchors: " + e.getMessage(), e);
-      }
+      anchor(context, split, testItems, "fasttext", CategoryAnchors.fastTextAvailable(),
+          "no " + CategoryAnchors.FASTTEXT + " (apt-get install fasttext)", "-epoch 25 -lr 0.5 -wordNgrams 2",
+          () -> CategoryAnchors.fastText(trainItems, testItems, work));
+      anchor(context, split, testItems, "sklearn-flat-lr", CategoryAnchors.sklearnAvailable(),
+          "no scikit-learn for " + CategoryAnchors.PYTHON + " (apt-get install python3-sklearn)",
+          "HashingVectorizer(2^18) LogisticRegression(saga)",
+          () -> CategoryAnchors.flatLogisticRegression(trainItems, testItems, work));
     }
 
     double mllibS = 0;
@@ -250,6 +237,27 @@ public final class CategoryBench implements Job {
     pairs.unpersist();
     return String.format(Locale.ROOT, "BENCH category-collisions split=%s classes=%d num_features=%d pairs=%d buckets=%d shared_share=%.4f load=%.3f",
         split, taxonomy.size(), numFeatures, n, buckets, 1 - (double) buckets / n, (double) n / numFeatures);
+  }
+
+  private interface AnchorRun {
+    CategoryAnchors.Result run() throws java.io.IOException;
+  }
+
+  /** Runs one outside anchor and prints its line, or says why it is skipped. */
+  private static void anchor(JobContext context, String split, List<CategoryAnchors.Item> test, String name,
+      boolean available, String missing, String args, AnchorRun run) {
+    if (!available) {
+      System.out.println("bench category: " + missing + "; anchor " + name + " skipped");
+      return;
+    }
+    context.stage("train anchor " + name);
+    try {
+      CategoryAnchors.Result r = run.run();
+      System.out.println(anchorLine(name, split, anchorReport(context.spark(), r, test), r.trainSeconds())
+          + " args=\"" + args + "\"");
+    } catch (java.io.IOException e) {
+      throw new JobFailedException("bench category anchor " + name + ": " + e.getMessage(), e);
+    }
   }
 
   /** One anchor's line: hF, exact, accuracy per level, train seconds. */
