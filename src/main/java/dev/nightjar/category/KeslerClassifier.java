@@ -47,6 +47,8 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
 
   public static final String EXPANSION_SIBLINGS = "siblings";
   public static final String EXPANSION_FULL = "full";
+  public static final String OBJECTIVE_POINTWISE = "pointwise";
+  public static final String OBJECTIVE_SOFTMAX = "sibling-softmax";
   public static final String REBALANCE_NONE = "none";
   public static final String REBALANCE_INVERSE = "inverse-frequency";
   public static final String REBALANCE_UNDERSAMPLE = "undersample";
@@ -61,6 +63,7 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
   private final DoubleParam regParam;
   private final Param<String> expansion;
   private final IntParam sampledNegatives;
+  private final Param<String> objective;
   private final Param<String> rebalance;
   private final IntParam numPartitions;
   private final LongParam seed;
@@ -80,6 +83,8 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
     expansion = new Param<>(this, "expansion", "candidate classes per product: siblings (the true path and its siblings at each level) or full (every class)",
         ParamValidators.inArray(new String[] {EXPANSION_SIBLINGS, EXPANSION_FULL}));
     sampledNegatives = new IntParam(this, "sampledNegatives", "extra random negative classes per product and epoch (siblings expansion)", ParamValidators.gtEq(0));
+    objective = new Param<>(this, "objective", "pointwise (one binary decision per expanded row) or sibling-softmax (one softmax per decision on the true path; siblings expansion only)",
+        ParamValidators.inArray(new String[] {OBJECTIVE_POINTWISE, OBJECTIVE_SOFTMAX}));
     rebalance = new Param<>(this, "rebalance", "class rebalancing: none, inverse-frequency (weights) or undersample (majority classes)",
         ParamValidators.inArray(new String[] {REBALANCE_NONE, REBALANCE_INVERSE, REBALANCE_UNDERSAMPLE}));
     numPartitions = new IntParam(this, "numPartitions", "training tasks per epoch; 0 = default parallelism", ParamValidators.gtEq(0));
@@ -92,6 +97,7 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
     setDefault(regParam, 0.0);
     setDefault(expansion, EXPANSION_SIBLINGS);
     setDefault(sampledNegatives, 0);
+    setDefault(objective, OBJECTIVE_POINTWISE);
     setDefault(rebalance, REBALANCE_NONE);
     setDefault(numPartitions, 0);
     setDefault(seed, 42L);
@@ -119,6 +125,7 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
   public KeslerClassifier setRegParam(double v) { set(regParam, v); return this; }
   public KeslerClassifier setExpansion(String v) { set(expansion, v); return this; }
   public KeslerClassifier setSampledNegatives(int v) { set(sampledNegatives, v); return this; }
+  public KeslerClassifier setObjective(String v) { set(objective, v); return this; }
   public KeslerClassifier setRebalance(String v) { set(rebalance, v); return this; }
   public KeslerClassifier setNumPartitions(int v) { set(numPartitions, v); return this; }
   public KeslerClassifier setSeed(long v) { set(seed, v); return this; }
@@ -131,6 +138,7 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
   public DoubleParam regParam() { return regParam; }
   public Param<String> expansion() { return expansion; }
   public IntParam sampledNegatives() { return sampledNegatives; }
+  public Param<String> objective() { return objective; }
   public Param<String> rebalance() { return rebalance; }
   public IntParam numPartitions() { return numPartitions; }
   public LongParam seed() { return seed; }
@@ -153,11 +161,17 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     int nf = intOf(numFeatures);
     long sd = (Long) getOrDefault(seed);
+    boolean softmax = getOrDefault(objective).equals(OBJECTIVE_SOFTMAX);
+    if (softmax && (getOrDefault(expansion).equals(EXPANSION_FULL) || intOf(sampledNegatives) > 0)) {
+      throw new IllegalArgumentException("KeslerClassifier: objective " + OBJECTIVE_SOFTMAX
+          + " trains the decisions of the siblings expansion; expected expansion siblings and 0 sampled negatives, found expansion "
+          + getOrDefault(expansion) + " and " + intOf(sampledNegatives) + " sampled negatives");
+    }
     int parts = intOf(numPartitions) > 0 ? intOf(numPartitions) : jsc.defaultParallelism();
     KeslerTrainer.Settings settings =
         new KeslerTrainer.Settings(nf,
             getOrDefault(expansion).equals(EXPANSION_FULL) ? KeslerExpansion.Mode.FULL : KeslerExpansion.Mode.SIBLINGS,
-            intOf(sampledNegatives), doubleOf(learningRate), doubleOf(regParam), sd);
+            intOf(sampledNegatives), doubleOf(learningRate), doubleOf(regParam), sd, softmax);
     Broadcast<Taxonomy> tax = jsc.broadcast(taxonomy);
     boolean pathLabels = dataset.schema().apply(getOrDefault(labelCol)).dataType() instanceof StringType;
 
@@ -214,6 +228,7 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
       info.put("expansion", getOrDefault(expansion));
       info.put("sampledNegatives", intOf(sampledNegatives));
       info.put("rebalance", getOrDefault(rebalance));
+      info.put("objective", getOrDefault(objective));
       info.put("learningRate", doubleOf(learningRate));
       info.put("regParam", doubleOf(regParam));
       info.put("classes", taxonomy.size());

@@ -95,6 +95,11 @@ public final class KeslerFeatures {
       indices(prefix, numFeatures, out, 0, true);
     }
 
+    /** Feature indices of class {@code prefix} into {@code out} from {@code at}: terms, then the bias. */
+    public void indices(byte[] prefix, int numFeatures, int[] out, int at) {
+      indices(prefix, numFeatures, out, at, true);
+    }
+
     private void indices(byte[] prefix, int numFeatures, int[] out, int at, boolean withBias) {
       int p = prefix.length;
       byte[][] ts = terms;

@@ -22,6 +22,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.ml.Model;
 import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.param.ParamValidators;
@@ -44,13 +45,13 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * A trained Kesler classifier: one weight vector over hashed (class, term) features, and the
- * taxonomy it predicts into. Prediction is greedy and top-down: score the root's children, take
- * the best, descend into its children, until a leaf; with {@link #minConfidence()} above 0 it
- * stops at an inner node when the best child's probability is below it.
+ * taxonomy it predicts into. Prediction is top-down: a beam search that keeps the {@link
+ * #beamWidth()} most probable partial paths at each level (width 1: greedy descent); with {@link
+ * #minConfidence()} above 0 a path does not descend into a child whose probability is below it.
  *
  * <p>{@link #predict(List)} is plain Java (serving and tests call it); {@link #transform} adds the
- * columns {@code category} (path), {@code category_id} and {@code level_scores} (the chosen
- * child's probability at each level).
+ * columns {@code category} (path), {@code category_id}, {@code level_scores} (the chosen
+ * child's probability at each level) and {@code confidence} (the path's probability).
  */
 public final class KeslerModel extends Model<KeslerModel> implements MLWritable {
   private static final long serialVersionUID = 1L;
@@ -60,7 +61,8 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
       new StructType()
           .add("category", DataTypes.StringType)
           .add("category_id", DataTypes.LongType)
-          .add("level_scores", DataTypes.createArrayType(DataTypes.DoubleType, false));
+          .add("level_scores", DataTypes.createArrayType(DataTypes.DoubleType, false))
+          .add("confidence", DataTypes.DoubleType);
 
   private final String uid;
   private final Taxonomy taxonomy;
@@ -69,10 +71,15 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
   private final Param<String> tokensCol;
   private final Param<String> predictionCol;
   private final DoubleParam minConfidence;
+  private final IntParam beamWidth;
   private transient volatile Classes classes;
 
-  /** One prediction: the node (taxonomy index and id), its path and the score of each level. */
-  public record Prediction(int index, long id, String path, double[] levelScores) {}
+  /**
+   * One prediction: the node (taxonomy index and id), its path, the chosen child's probability at
+   * each level, and the path's probability (their product, times the stop class's when the path
+   * ends at an inner node).
+   */
+  public record Prediction(int index, long id, String path, double[] levelScores, double confidence) {}
 
   public KeslerModel(String uid, Taxonomy taxonomy, float[] weights, Map<String, Object> info) {
     this.uid = uid;
@@ -85,6 +92,10 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
         new DoubleParam(this, "minConfidence",
             "stop at an inner node when the best child's probability is below this (0 = always descend to a leaf)",
             ParamValidators.inRange(0.0, 1.0));
+    this.beamWidth =
+        new IntParam(this, "beamWidth", "paths kept at each level of the top-down search (1 = greedy)",
+            ParamValidators.inRange(1, 64));
+    setDefault(beamWidth, 1);
     setDefault(tokensCol, "tokens");
     setDefault(predictionCol, "category");
     setDefault(minConfidence, 0.0);
@@ -149,6 +160,19 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
     return (Double) getOrDefault(minConfidence);
   }
 
+  public IntParam beamWidth() {
+    return beamWidth;
+  }
+
+  public KeslerModel setBeamWidth(int v) {
+    set(beamWidth, v);
+    return this;
+  }
+
+  public int getBeamWidth() {
+    return (Integer) getOrDefault(beamWidth);
+  }
+
   /** The raw score (log-odds) of class {@code classIndex} for an encoded product. */
   public double score(KeslerFeatures.Encoded enc, int classIndex) {
     double[] z = new double[1];
@@ -161,14 +185,19 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
    * Scoring the candidates of a level together lets the weight reads of all of them overlap.
    */
   private void scores(KeslerFeatures.Encoded enc, int[] classIndices, int count, double[] out) {
-    Classes c = classes;
-    if (c == null) {
-      classes = c = new Classes(taxonomy, weights.length);
-    }
+    Classes c = classes();
     enc.sumTermWeights(c.prefixes, classIndices, count, weights, out);
     for (int k = 0; k < count; k++) {
       out[k] = out[k] * enc.value + weights[c.biasIndex[classIndices[k]]];
     }
+  }
+
+  private Classes classes() {
+    Classes c = classes;
+    if (c == null) {
+      classes = c = new Classes(taxonomy, weights.length);
+    }
+    return c;
   }
 
   /**
@@ -178,8 +207,10 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
   private static final class Classes {
     final byte[][] prefixes;
     final int[] biasIndex;
+    final int maxDepth;
 
     Classes(Taxonomy taxonomy, int numFeatures) {
+      maxDepth = Math.max(1, taxonomy.maxDepth());
       prefixes = KeslerFeatures.prefixes(taxonomy);
       biasIndex = new int[prefixes.length];
       KeslerFeatures.Encoded none = new KeslerFeatures.Encoded(List.of());
@@ -193,56 +224,203 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
     }
   }
 
-  /** Greedy top-down prediction for one product's cleaned tokens. */
+  /** Top-down prediction (beam search of {@link #beamWidth()} paths) for one product's cleaned tokens. */
   public Prediction predict(List<String> tokens) {
-    return predict(tokens, getMinConfidence());
+    return predict(tokens, getMinConfidence(), getBeamWidth());
   }
 
   public Prediction predict(List<String> tokens, double minConf) {
+    return predict(tokens, minConf, getBeamWidth());
+  }
+
+  /**
+   * Beam search over the taxonomy. A path's score is the sum of the log-probabilities of its
+   * decisions: each chosen child's, and the stop class's when it ends at an inner node. At each
+   * level every unfinished path (not at a leaf, not stopped) offers its children (below the root
+   * only those whose probability reaches {@code minConf}) and its stop class; when no child
+   * reaches {@code minConf} (the confidence stop) the stop offer keeps the path's score, since it
+   * claims the node, not that the node has no better child; finished paths offer themselves unchanged; the {@code beamWidth} best of all offers
+   * stay, ties going to the earlier offer (paths in rank order; carry, children in taxonomy
+   * order, stop). With width 1 this is the greedy descent: the best child unless the stop class
+   * scores higher or the child's probability is below {@code minConf}.
+   */
+  public Prediction predict(List<String> tokens, double minConf, int beamWidth) {
     KeslerFeatures.Encoded enc = new KeslerFeatures.Encoded(KeslerFeatures.terms(tokens));
-    int node = 0;
-    List<Double> scores = new ArrayList<>();
+    int maxDepth = classes().maxDepth;
+    // The beam: node, score, finished, and the chosen children's probabilities per level.
+    int[] node = {0};
+    double[] score = {0.0};
+    boolean[] done = {false};
+    double[][] levels = {new double[0]};
+    int size = 1;
     int[] candidates = new int[16];
     double[] z = new double[16];
-    while (true) {
-      int[] children = taxonomy.children(node);
-      if (children.length == 0) {
-        break;
-      }
-      // The children, then (below the root) the node's stop class.
-      int count = children.length + (node != 0 ? 1 : 0);
-      if (candidates.length < count) {
-        candidates = new int[count];
-        z = new double[count];
-      }
-      System.arraycopy(children, 0, candidates, 0, children.length);
-      if (node != 0) {
-        candidates[children.length] = KeslerExpansion.stop(taxonomy, node);
-      }
-      scores(enc, candidates, count, z);
-      int best = -1;
-      double bestZ = Double.NEGATIVE_INFINITY;
-      for (int k = 0; k < children.length; k++) {
-        if (z[k] > bestZ) {
-          bestZ = z[k];
-          best = children[k];
+    double[] logp = new double[16];
+    Offers offers = new Offers();
+    for (int level = 0; level < maxDepth; level++) {
+      offers.clear();
+      boolean any = false;
+      for (int b = 0; b < size; b++) {
+        int u = node[b];
+        int[] children = taxonomy.children(u);
+        if (done[b] || children.length == 0) {
+          offers.add(score[b], b, u, true, Double.NaN);
+          continue;
+        }
+        any = true;
+        int count = children.length + (u != 0 ? 1 : 0);
+        if (candidates.length < count) {
+          candidates = new int[count];
+          z = new double[count];
+          logp = new double[count];
+        }
+        System.arraycopy(children, 0, candidates, 0, children.length);
+        if (u != 0) {
+          candidates[children.length] = KeslerExpansion.stop(taxonomy, u);
+        }
+        scores(enc, candidates, count, z);
+        logProbabilities(z, count, logp);
+        boolean descends = false;
+        for (int k = 0; k < children.length; k++) {
+          double p = Math.exp(logp[k]);
+          if (u == 0 || p >= minConf) {
+            offers.add(score[b] + logp[k], b, children[k], false, p);
+            descends = true;
+          }
+        }
+        if (u != 0) {
+          // The confidence stop keeps the path's score: it claims u, not that u has no child.
+          offers.add(descends ? score[b] + logp[children.length] : score[b], b, u, true, Double.NaN);
         }
       }
-      double p = 1.0 / (1.0 + Math.exp(-bestZ));
-      if (node != 0 && (p < minConf || z[children.length] > bestZ)) {
+      if (!any) {
         break;
       }
-      scores.add(p);
-      node = best;
+      int keep = Math.min(beamWidth, offers.size);
+      int[] order = offers.best(keep);
+      int[] nNode = new int[keep];
+      double[] nScore = new double[keep];
+      boolean[] nDone = new boolean[keep];
+      double[][] nLevels = new double[keep][];
+      for (int r = 0; r < keep; r++) {
+        int o = order[r];
+        int from = offers.beam[o];
+        nNode[r] = offers.node[o];
+        nScore[r] = offers.score[o];
+        nDone[r] = offers.done[o];
+        if (!Double.isNaN(offers.p[o])) {
+          double[] l = java.util.Arrays.copyOf(levels[from], levels[from].length + 1);
+          l[l.length - 1] = offers.p[o];
+          nLevels[r] = l;
+        } else {
+          nLevels[r] = levels[from];
+        }
+      }
+      node = nNode;
+      score = nScore;
+      done = nDone;
+      levels = nLevels;
+      size = keep;
     }
-    Taxonomy.Node n = taxonomy.node(node);
-    return new Prediction(node, n.id(), n.path(), scores.stream().mapToDouble(Double::doubleValue).toArray());
+    Taxonomy.Node n = taxonomy.node(node[0]);
+    return new Prediction(node[0], n.id(), n.path(), levels[0], Math.exp(score[0]));
+  }
+
+  /**
+   * The log-probability of each of the {@code count} candidates of one decision: {@code
+   * log sigmoid(z)} for a pointwise model, the log-softmax over the candidates for one trained with
+   * the sibling softmax.
+   */
+  private void logProbabilities(double[] z, int count, double[] out) {
+    if (softmax()) {
+      logSoftmax(z, count, out);
+    } else {
+      for (int k = 0; k < count; k++) {
+        out[k] = logSigmoid(z[k]);
+      }
+    }
+  }
+
+  /** {@code log(1 / (1 + exp(-z)))} without overflow: min(z, 0) - log1p(exp(-|z|)). */
+  public static double logSigmoid(double z) {
+    return Math.min(z, 0.0) - Math.log1p(Math.exp(-Math.abs(z)));
+  }
+
+  /** {@code z - max - log(sum(exp(z - max)))}, summed in candidate order. */
+  public static void logSoftmax(double[] z, int count, double[] out) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (int k = 0; k < count; k++) {
+      max = Math.max(max, z[k]);
+    }
+    double sum = 0;
+    for (int k = 0; k < count; k++) {
+      sum += Math.exp(z[k] - max);
+    }
+    double lse = max + Math.log(sum);
+    for (int k = 0; k < count; k++) {
+      out[k] = z[k] - lse;
+    }
+  }
+
+  /** Whether the level probabilities are the sibling softmax (the model's training objective). */
+  public boolean softmax() {
+    return KeslerClassifier.OBJECTIVE_SOFTMAX.equals(info.get("objective"));
+  }
+
+  /** A level's offers in order; {@link #best} ranks them by score, the earlier offer first on ties. */
+  private static final class Offers {
+    double[] score = new double[32];
+    int[] beam = new int[32];
+    int[] node = new int[32];
+    boolean[] done = new boolean[32];
+    /** The chosen child's probability, NaN when the offer is no descent. */
+    double[] p = new double[32];
+    int size;
+
+    void clear() {
+      size = 0;
+    }
+
+    void add(double s, int b, int n, boolean d, double childP) {
+      if (size == score.length) {
+        int cap = 2 * size;
+        score = java.util.Arrays.copyOf(score, cap);
+        beam = java.util.Arrays.copyOf(beam, cap);
+        node = java.util.Arrays.copyOf(node, cap);
+        done = java.util.Arrays.copyOf(done, cap);
+        p = java.util.Arrays.copyOf(p, cap);
+      }
+      score[size] = s;
+      beam[size] = b;
+      node[size] = n;
+      done[size] = d;
+      p[size] = childP;
+      size++;
+    }
+
+    /** The indices of the {@code k} best offers, best first (selection: k is small). */
+    int[] best(int k) {
+      int[] out = new int[k];
+      boolean[] taken = new boolean[size];
+      for (int r = 0; r < k; r++) {
+        int b = -1;
+        for (int i = 0; i < size; i++) {
+          if (!taken[i] && (b < 0 || score[i] > score[b])) {
+            b = i;
+          }
+        }
+        taken[b] = true;
+        out[r] = b;
+      }
+      return out;
+    }
   }
 
   @Override
   public Dataset<Row> transform(Dataset<?> dataset) {
     transformSchema(dataset.schema(), true);
     double minConf = getMinConfidence();
+    int width = getBeamWidth();
     KeslerModel self = this;
     var udf =
         functions.udf(
@@ -252,12 +430,12 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
                   for (int i = 0; tokens != null && i < tokens.size(); i++) {
                     list.add(tokens.apply(i));
                   }
-                  Prediction p = self.predict(list, minConf);
+                  Prediction p = self.predict(list, minConf, width);
                   Double[] s = new Double[p.levelScores().length];
                   for (int i = 0; i < s.length; i++) {
                     s[i] = p.levelScores()[i];
                   }
-                  return RowFactory.create(p.path(), p.id(), s);
+                  return RowFactory.create(p.path(), p.id(), s, p.confidence());
                 },
             PREDICTION);
     String tmp = "_kesler_prediction";
@@ -267,6 +445,7 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
         .withColumn(getOrDefault(predictionCol), functions.col(tmp + ".category"))
         .withColumn("category_id", functions.col(tmp + ".category_id"))
         .withColumn("level_scores", functions.col(tmp + ".level_scores"))
+        .withColumn("confidence", functions.col(tmp + ".confidence"))
         .drop(tmp);
   }
 
@@ -285,7 +464,8 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
     return schema
         .add(getOrDefault(predictionCol), DataTypes.StringType)
         .add("category_id", DataTypes.LongType)
-        .add("level_scores", DataTypes.createArrayType(DataTypes.DoubleType, false));
+        .add("level_scores", DataTypes.createArrayType(DataTypes.DoubleType, false))
+        .add("confidence", DataTypes.DoubleType);
   }
 
   @Override
@@ -331,6 +511,7 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
         meta.put("hash", FeatureHashing.HASH_NAME);
         meta.put("featureRule", "index = fingerprint64(classId + \"|\" + term) mod numFeatures; value #distinct terms^(-1/4); bias term " + KeslerFeatures.BIAS);
         meta.put("minConfidence", model.getMinConfidence());
+        meta.put("beamWidth", model.getBeamWidth());
         meta.put("tokensCol", model.getOrDefault(model.tokensCol));
         meta.put("predictionCol", model.getOrDefault(model.predictionCol));
         meta.set("info", json.valueToTree(model.info));
@@ -399,6 +580,8 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
     Map<String, Object> info = (Map<String, Object>) meta.getOrDefault("info", Map.of());
     KeslerModel m = new KeslerModel((String) meta.get("uid"), taxonomy, w, info);
     m.setMinConfidence(((Number) meta.get("minConfidence")).doubleValue());
+    // Models saved before beam search descended greedily.
+    m.setBeamWidth(((Number) meta.getOrDefault("beamWidth", 1)).intValue());
     m.setTokensCol((String) meta.get("tokensCol"));
     m.setPredictionCol((String) meta.get("predictionCol"));
     return m;

@@ -28,7 +28,8 @@ public final class KeslerTrainer implements Serializable {
       int sampledNegatives,
       double learningRate,
       double l2,
-      long seed) implements Serializable {}
+      long seed,
+      boolean softmax) implements Serializable {}
 
   private final Taxonomy taxonomy;
   private final Settings settings;
@@ -51,6 +52,9 @@ public final class KeslerTrainer implements Serializable {
   public double[] epoch(float[] model, Iterator<Example> examples, int epoch) {
     if (prefixes == null) {
       prefixes = KeslerFeatures.prefixes(taxonomy);
+    }
+    if (settings.softmax()) {
+      return softmaxEpoch(model, examples);
     }
     final int nf = settings.numFeatures();
     final float lr = (float) settings.learningRate();
@@ -88,6 +92,91 @@ public final class KeslerTrainer implements Serializable {
             lossAndRows[0] += ex.weight() * (label ? softplus(-z) : softplus(z));
             lossAndRows[1] += 1;
           });
+    }
+    return lossAndRows;
+  }
+
+  /**
+   * The sibling softmax: each decision greedy inference makes on the true path (the root's
+   * children; below each inner node of the path its children and its stop class) is one softmax
+   * over its candidates, trained with cross-entropy against the candidate on the true path, so
+   * the true class is compared with each rival (Kesler's original construction) rather than each
+   * candidate judged alone. Still one weight vector over class-prefixed features.
+   */
+  private double[] softmaxEpoch(float[] model, Iterator<Example> examples) {
+    if (prefixes == null) {
+      prefixes = KeslerFeatures.prefixes(taxonomy);
+    }
+    final int nf = settings.numFeatures();
+    final float lr = (float) settings.learningRate();
+    final float l2 = (float) settings.l2();
+    final int n = taxonomy.nodes().size();
+    double[] lossAndRows = new double[2];
+    int[] idx = new int[256];
+    int[] cand = new int[16];
+    double[] z = new double[16];
+    double[] logp = new double[16];
+    while (examples.hasNext()) {
+      Example ex = examples.next();
+      KeslerFeatures.Encoded enc = new KeslerFeatures.Encoded(ex.terms());
+      final int m = enc.size();
+      final float value = enc.value;
+      List<Taxonomy.Node> lineage = taxonomy.lineage(ex.trueIndex());
+      int u = 0;
+      for (int level = 0; level <= lineage.size() && !taxonomy.isLeaf(u); level++) {
+        int[] children = taxonomy.children(u);
+        int count = children.length + (u != 0 ? 1 : 0);
+        if (cand.length < count) {
+          cand = new int[count];
+          z = new double[count];
+          logp = new double[count];
+        }
+        if (idx.length < count * (m + 1)) {
+          idx = new int[2 * count * (m + 1)];
+        }
+        System.arraycopy(children, 0, cand, 0, children.length);
+        if (u != 0) {
+          cand[children.length] = n + u;
+        }
+        // The target: the path's next node, or the stop class when the path ends at u.
+        int target = children.length;
+        if (level < lineage.size()) {
+          int next = lineage.get(level).index();
+          for (int k = 0; k < children.length; k++) {
+            if (children[k] == next) {
+              target = k;
+            }
+          }
+        }
+        for (int k = 0; k < count; k++) {
+          int at = k * (m + 1);
+          enc.indices(prefixes[cand[k]], nf, idx, at);
+          double s = 0;
+          for (int i = 0; i < m; i++) {
+            s += model[2 * idx[at + i]] * value;
+          }
+          z[k] = s + model[2 * idx[at + m]];
+        }
+        KeslerModel.logSoftmax(z, count, logp);
+        for (int k = 0; k < count; k++) {
+          float g = (float) ((Math.exp(logp[k]) - (k == target ? 1.0 : 0.0)) * ex.weight());
+          int at = k * (m + 1);
+          for (int i = 0; i <= m; i++) {
+            int j = 2 * idx[at + i];
+            float x = i < m ? value : 1f;
+            float grad = g * x + l2 * model[j];
+            float acc = model[j + 1] + grad * grad;
+            model[j + 1] = acc;
+            model[j] -= lr * grad / (float) Math.sqrt(acc + 1e-8f);
+          }
+        }
+        lossAndRows[0] -= ex.weight() * logp[target];
+        lossAndRows[1] += 1;
+        if (level == lineage.size()) {
+          break;
+        }
+        u = lineage.get(level).index();
+      }
     }
     return lossAndRows;
   }

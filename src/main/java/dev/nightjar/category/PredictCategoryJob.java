@@ -29,7 +29,8 @@ import org.apache.spark.storage.StorageLevel;
 /**
  * {@code jobs/run predict-category}: categorizes products with a trained model into table
  * {@value #OUTPUT} ({@code product_id}, {@code category}, {@code category_id}, {@code
- * level_scores}, {@code model_version}, {@code ds}). When the input has a {@code category} column
+ * level_scores}, {@code model_version}, {@code ds}) and the annotators' review queue {@value
+ * CategoryReview#TABLE} (see {@link CategoryReview}). When the input has a {@code category} column
  * (labels), the predictions are also measured into {@code category_metrics}.
  */
 public final class PredictCategoryJob implements Job {
@@ -37,11 +38,14 @@ public final class PredictCategoryJob implements Job {
   static final String PRODUCTS = "category.predict.products";
   static final String MODEL = "category.predict.model";
   public static final String MIN_CONFIDENCE = "category.predict.min-confidence";
+  public static final String BEAM_WIDTH = "category.predict.beam-width";
 
-  record Options(String products, String model, double minConfidence, CategoryData.Text text) {
+  record Options(String products, String model, double minConfidence, CategoryData.Text text, int beamWidth,
+      CategoryReview.Options review) {
     static Options from(Config c) {
       return new Options(Settings.string(c, PRODUCTS), Settings.string(c, MODEL),
-          Settings.doubleIn(c, MIN_CONFIDENCE, 0, 1), CategoryData.Text.from(c));
+          Settings.doubleIn(c, MIN_CONFIDENCE, 0, 1), CategoryData.Text.from(c), Settings.intIn(c, BEAM_WIDTH, 1, 64),
+          CategoryReview.Options.from(c));
     }
   }
 
@@ -62,7 +66,8 @@ public final class PredictCategoryJob implements Job {
             + "model's featurization; empty = the features"),
         OptionSpec.config("features", CategoryData.FEATURES, "TABLE_OR_PATH", "features written by featurize (the run date's)"),
         OptionSpec.config("model", MODEL, "DIR", "model directory; empty = newest trained model"),
-        OptionSpec.config("min-confidence", MIN_CONFIDENCE, "P", "confidence stop (0 = always a leaf)"));
+        OptionSpec.config("min-confidence", MIN_CONFIDENCE, "P", "confidence stop (0 = always a leaf)"),
+        OptionSpec.config("beam-width", BEAM_WIDTH, "K", "paths kept per level (1 = greedy)"));
   }
 
   @Override
@@ -76,7 +81,7 @@ public final class PredictCategoryJob implements Job {
     Warehouse w = context.warehouse();
     String modelPath = o.model().isBlank() ? latestModel(w, context.runDate().toString()) : o.model();
     context.stage("load model " + modelPath);
-    KeslerModel model = KeslerModel.load(modelPath).setMinConfidence(o.minConfidence());
+    KeslerModel model = KeslerModel.load(modelPath).setMinConfidence(o.minConfidence()).setBeamWidth(o.beamWidth());
     String version = String.valueOf(model.info().getOrDefault("version", modelPath));
     Featurization featurization;
     try {
@@ -112,7 +117,11 @@ public final class PredictCategoryJob implements Job {
       Dataset<Row> predicted = model.setPredictionCol("category").transform(checked.good());
       Dataset<Row> out = predicted.select(col(ProductText.PRODUCT_ID), col("category"), col("category_id"),
           col("level_scores"), functions.lit(version).as("model_version"));
+      java.util.Optional<Dataset<Row>> previous = CategoryReview.previousNight(w, OUTPUT, context.runDate());
       JobResult.Builder result = JobResult.builder(name()).rows(OUTPUT, w.replacePartition(OUTPUT, out, context.runDate()));
+      context.stage("write " + CategoryReview.TABLE);
+      result.rows(CategoryReview.TABLE, w.replacePartition(CategoryReview.TABLE,
+          CategoryReview.queue(w.read(OUTPUT, context.runDate()), previous, o.review()), context.runDate()));
       if (labelled) {
         context.stage("measure against the input's labels");
         Dataset<Row> scored = w.read(OUTPUT, context.runDate()).select("product_id", "category")

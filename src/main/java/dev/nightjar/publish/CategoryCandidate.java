@@ -42,7 +42,8 @@ final class CategoryCandidate implements Candidate {
     this.gate = BlessingGate.fromConfig(config, GATE);
     this.maxDrop = Settings.doubleIn(config, MAX_DROP, 0, 1);
     // The SavedModel must stop where predict-category stops.
-    model.setMinConfidence(Settings.doubleIn(config, MIN_CONFIDENCE, 0, 1));
+    model.setMinConfidence(Settings.doubleIn(config, MIN_CONFIDENCE, 0, 1))
+        .setBeamWidth(Settings.intIn(config, dev.nightjar.category.PredictCategoryJob.BEAM_WIDTH, 1, 64));
   }
 
   /** Checks the gate's settings without touching data. */
@@ -122,6 +123,7 @@ final class CategoryCandidate implements Candidate {
     d.put("training_data", model.info().get("trainingData"));
     d.put("classes", model.taxonomy().size());
     d.put("min_confidence", model.getMinConfidence());
+    d.put("beam_width", model.getBeamWidth());
     Map<String, Object> feature = new LinkedHashMap<>();
     feature.put("size", model.numFeatures());
     feature.put("hash", model.info().getOrDefault("hash", dev.nightjar.text.FeatureHashing.HASH_NAME));

@@ -41,27 +41,33 @@ import org.tensorflow.types.TString;
  *   <li>outputs {@value #CATEGORY_ID} DT_INT64 [batch], {@value #CATEGORY_PATH} DT_STRING [batch]
  *       ({@code A > B > C}; empty for the root), {@value #LEVEL_SCORES} DT_FLOAT [batch,
  *       max_depth] (the chosen node's probability per level, 0 after the last level), {@value
- *       #DEPTH} DT_INT32 [batch], and {@value #CATEGORY_INDEX} DT_INT32 [batch] (the node's
- *       index in the model's taxonomy).
+ *       #DEPTH} DT_INT32 [batch], {@value #CATEGORY_INDEX} DT_INT32 [batch] (the node's index in
+ *       the model's taxonomy) and {@value #CONFIDENCE} DT_DOUBLE [batch] (the path's probability).
  * </ul>
  *
- * <p>The graph computes exactly what {@link KeslerModel#predict(List, double)} computes:
+ * <p>The graph computes exactly what {@link KeslerModel#predict(List, double, int)} computes:
  *
  * <ul>
  *   <li>the distinct non-empty terms (a term equal to an earlier one in its row is dropped, so
  *       is the padding {@code ""}), value {@link KeslerFeatures#valueOf} of their count;
- *   <li>per level, the current node's children (a constant [nodes, max_children] table with a
- *       mask) are scored: {@code StringJoin(classId + "|", term)}, {@code StringToHashBucketFast}
- *       (FarmHash Fingerprint64 mod numFeatures, the same as {@link KeslerFeatures#index}), the
- *       weights gathered, summed in double, times the value, plus the class bias feature;
- *   <li>the best child (first of equal scores, as in Java), its probability {@code
- *       1/(1+exp(-z))}; below the root the walk stops when that probability is below the
- *       model's minimum confidence or the current node's stop class scores higher; a leaf stops
- *       it. The loop is unrolled over the taxonomy's depth.
+ *   <li>a beam of {@link KeslerModel#getBeamWidth()} paths, [batch, width] tensors of node,
+ *       score (summed log-probabilities, -inf for an empty slot), finished flag, depth and the
+ *       chosen probabilities per level; it starts as the root alone;
+ *   <li>per level, each path's node's children (a constant [nodes, max_children] table with a
+ *       mask) and stop class are scored: {@code StringJoin(classId + "|", term)}, {@code
+ *       StringToHashBucketFast} (FarmHash Fingerprint64 mod numFeatures, the same as {@link
+ *       KeslerFeatures#index}), the weights gathered, summed in double, times the value, plus the
+ *       class bias feature; log-probabilities are {@code log sigmoid(z)} (pointwise model) or the
+ *       log-softmax over the children and stop class (sibling-softmax model);
+ *   <li>each path offers, in this order, itself unchanged (finished or at a leaf), each child
+ *       (below the root only when its probability reaches the minimum confidence), its stop
+ *       class (the path's score unchanged when no child was eligible); {@code TopKV2} (sorted;
+ *       equal values keep the lower index, as in Java) keeps the best offers; gathers carry the
+ *       paths' state. The loop is unrolled over the taxonomy's depth; the first path wins.
  * </ul>
  *
- * The minimum confidence is the model's {@link KeslerModel#getMinConfidence()} at export time,
- * baked into the graph (not an input), so set it on the model before exporting.
+ * The minimum confidence and the beam width are the model's at export time, baked into the
+ * graph (not inputs), so set them on the model before exporting.
  */
 public final class CategorySavedModel {
   public static final String TOKENS = "tokens";
@@ -70,6 +76,7 @@ public final class CategorySavedModel {
   public static final String LEVEL_SCORES = "level_scores";
   public static final String DEPTH = "depth";
   public static final String CATEGORY_INDEX = "category_index";
+  public static final String CONFIDENCE = "confidence";
 
   /** Values of {@link KeslerFeatures#valueOf} for counts below this come from a table (bit-exact). */
   static final int VALUE_TABLE = 4096;
@@ -109,13 +116,14 @@ public final class CategorySavedModel {
           .output(LEVEL_SCORES, out.levelScores)
           .output(DEPTH, out.depth)
           .output(CATEGORY_INDEX, out.index)
+          .output(CONFIDENCE, out.confidence)
           .build();
       SavedModelBundle.exporter(localDir.toString()).withSession(s).withSignature(sig).export();
     }
   }
 
   private record Outputs(Operand<TInt64> id, Operand<TString> path, Operand<TFloat32> levelScores,
-      Operand<TInt32> depth, Operand<TInt32> index) {}
+      Operand<TInt32> depth, Operand<TInt32> index, Operand<TFloat64> confidence) {}
 
   private static Outputs build(Ops tf, Operand<TString> tokens, Operand<TFloat32> weights, KeslerModel model) {
     Taxonomy tax = model.taxonomy();
@@ -171,50 +179,121 @@ public final class CategorySavedModel {
     Operand<TInt32> shape = tf.shape(tokens);
     Operand<TInt32> batch = tf.gather(shape, zero, zero);
     Operand<TInt32> width = tf.gather(shape, one, zero);
+    Operand<TInt32> three = tf.constant(3);
 
-    Operand<TInt32> cur = tf.fill(tf.stack(List.of(batch)), zero);
-    Operand<TBool> active = tf.fill(tf.stack(List.of(batch)), tf.constant(true));
-    Operand<TInt32> depth = tf.fill(tf.stack(List.of(batch)), zero);
-    Operand<TFloat64> minConf = tf.constant(model.getMinConfidence());
+    // The beam, [B, W]: node, score (summed log-probabilities; -inf = an empty slot), finished,
+    // descents so far, and per level the chosen child's probability. It starts as the root alone.
+    int beam = model.getBeamWidth();
+    Operand<TInt32> bw = tf.stack(List.of(batch, tf.constant(beam)));
+    Operand<TInt32> nodes = tf.fill(bw, zero);
+    double[][] start = new double[1][beam];
+    java.util.Arrays.fill(start[0], Double.NEGATIVE_INFINITY);
+    start[0][0] = 0.0;
+    Operand<TFloat64> score = tf.tile(tf.constant(start), tf.stack(List.of(batch, one)));
+    Operand<TBool> done = tf.fill(bw, tf.constant(false));
+    Operand<TInt32> depth = tf.fill(bw, zero);
     List<Operand<TFloat32>> levels = new ArrayList<>();
+    Operand<TFloat64> minConf = tf.constant(model.getMinConfidence());
+    Operand<TFloat64> negInf = tf.constant(Double.NEGATIVE_INFINITY);
+    Operand<TInt32> offersPerBeam = tf.constant(k + 2);
+    boolean softmax = model.softmax();
     for (int level = 0; level < tax.maxDepth(); level++) {
       Ops l = tf.withSubScope("level" + level);
-      Operand<TInt32> cand = l.gather(childTable, cur, zero); // [B, K]
-      Operand<TFloat64> pen = l.gather(penaltyTable, cur, zero);
+      Operand<TInt32> cand = l.gather(childTable, nodes, zero); // [B, W, K]
+      Operand<TBool> valid = l.math.equal(l.gather(penaltyTable, nodes, zero), l.constant(0.0));
       Operand<TString> candPrefix = l.gather(prefixTable, cand, zero);
-      // [B, K, T] strings classId|term: StringJoin does not broadcast, so tile both sides.
-      Operand<TString> p3 = l.tile(l.expandDims(candPrefix, two), l.stack(List.of(one, one, width)));
-      Operand<TString> t3 = l.tile(l.expandDims(tokens, one), l.stack(List.of(one, l.constant(k), one)));
-      Operand<TFloat64> termSum = l.sum(l.math.mul(weightsOf(l, weights, l.strings.join(List.of(p3, t3)), numFeatures),
-          l.expandDims(keepD, one)), two);
-      Operand<TFloat64> z = l.math.add(
-          l.math.add(l.math.mul(termSum, l.expandDims(value, one)),
-              weightsOf(l, weights, l.strings.join(List.of(candPrefix, bias)), numFeatures)),
-          pen);
-      Operand<TInt64> slot = l.math.argMax(z, one);
-      Operand<TInt32> best = l.gather(cand, slot, one, Gather.batchDims(1L));
-      Operand<TFloat64> bestZ = l.max(z, one);
-      Operand<TBool> hasChildren = l.math.greater(bestZ, l.constant(Double.NEGATIVE_INFINITY));
-      Operand<TFloat64> p = l.math.div(l.constant(1.0), l.math.add(l.constant(1.0), l.math.exp(l.math.neg(bestZ))));
+      // [B, W, K, T] strings classId|term: StringJoin does not broadcast, so tile both sides.
+      Operand<TString> p4 = l.tile(l.expandDims(candPrefix, three), l.stack(List.of(one, one, one, width)));
+      Operand<TString> t4 = l.tile(l.reshape(tokens, l.stack(List.of(batch, one, one, width))),
+          l.stack(List.of(one, l.constant(beam), l.constant(k), one)));
+      Operand<TFloat64> keep4 = l.reshape(keepD, l.stack(List.of(batch, one, one, width)));
+      Operand<TFloat64> termSum = l.sum(l.math.mul(weightsOf(l, weights, l.strings.join(List.of(p4, t4)), numFeatures), keep4), three);
+      Operand<TFloat64> value3 = l.reshape(value, l.stack(List.of(batch, one, one)));
+      Operand<TFloat64> z = l.math.add(l.math.mul(termSum, value3),
+          weightsOf(l, weights, l.strings.join(List.of(candPrefix, bias)), numFeatures)); // [B, W, K]
 
-      Operand<TString> curStop = l.gather(stopTable, cur, zero); // [B]
-      Operand<TString> s2 = l.tile(l.expandDims(curStop, one), l.stack(List.of(one, width)));
-      Operand<TFloat64> stopSum = l.sum(l.math.mul(weightsOf(l, weights, l.strings.join(List.of(s2, tokens)), numFeatures), keepD), one);
-      Operand<TFloat64> stopZ = l.math.add(l.math.mul(stopSum, value),
-          weightsOf(l, weights, l.strings.join(List.of(curStop, bias)), numFeatures));
-      Operand<TBool> stop = l.math.logicalAnd(l.math.notEqual(cur, zero),
-          l.math.logicalOr(l.math.less(p, minConf), l.math.greater(stopZ, bestZ)));
-      Operand<TBool> descend = l.math.logicalAnd(l.math.logicalAnd(active, hasChildren), l.math.logicalNot(stop));
+      Operand<TString> curStop = l.gather(stopTable, nodes, zero); // [B, W]
+      Operand<TString> s3 = l.tile(l.expandDims(curStop, two), l.stack(List.of(one, one, width)));
+      Operand<TString> tk3 = l.tile(l.expandDims(tokens, one), l.stack(List.of(one, l.constant(beam), one)));
+      Operand<TFloat64> keep3 = l.expandDims(keepD, one);
+      Operand<TFloat64> stopSum = l.sum(l.math.mul(weightsOf(l, weights, l.strings.join(List.of(s3, tk3)), numFeatures), keep3), two);
+      Operand<TFloat64> stopZ = l.math.add(l.math.mul(stopSum, l.expandDims(value, one)),
+          weightsOf(l, weights, l.strings.join(List.of(curStop, bias)), numFeatures)); // [B, W]
 
-      cur = l.select(descend, best, cur);
-      levels.add(l.select(descend, l.dtypes.cast(p, TFloat32.class), l.zerosLike(l.dtypes.cast(p, TFloat32.class))));
-      depth = l.math.add(depth, l.dtypes.cast(descend, TInt32.class));
-      active = descend;
+      Operand<TBool> notRoot = l.math.notEqual(nodes, zero);
+      Operand<TBool> hasChildren = l.reduceAny(valid, two);
+      Operand<TFloat64> childLogP;
+      Operand<TFloat64> stopLogP;
+      if (softmax) {
+        // Log-softmax over the valid children and (below the root) the stop class.
+        Operand<TFloat64> all = l.concat(List.of(l.select(valid, z, l.zerosLike(z)), l.expandDims(stopZ, two)), two);
+        Operand<TBool> allValid = l.concat(List.of(valid, l.expandDims(notRoot, two)), two);
+        Operand<TFloat64> masked = l.select(allValid, all, l.fill(l.shape(all), negInf));
+        Operand<TFloat64> max = l.max(masked, two, org.tensorflow.op.core.Max.keepDims(true));
+        Operand<TFloat64> lse = l.math.add(max, l.math.log(l.sum(l.math.exp(l.math.sub(masked, max)), two,
+            org.tensorflow.op.core.Sum.keepDims(true))));
+        Operand<TFloat64> logp = l.math.sub(masked, lse); // [B, W, K + 1]
+        childLogP = l.slice(logp, l.constant(new int[] {0, 0, 0}), l.stack(List.of(batch, l.constant(beam), l.constant(k))));
+        stopLogP = l.squeeze(l.slice(logp, l.constant(new int[] {0, 0, k}), l.stack(List.of(batch, l.constant(beam), one))),
+            org.tensorflow.op.core.Squeeze.axis(List.of(2L)));
+      } else {
+        childLogP = logSigmoid(l, z);
+        stopLogP = logSigmoid(l, stopZ);
+      }
+      Operand<TFloat64> childP = l.math.exp(childLogP);
+      Operand<TBool> active = l.math.logicalAnd(l.math.logicalNot(done), hasChildren);
+      Operand<TBool> eligible = l.math.logicalAnd(l.math.logicalAnd(valid, l.expandDims(active, two)),
+          l.math.logicalOr(l.expandDims(l.math.logicalNot(notRoot), two), l.math.greaterEqual(childP, minConf)));
+      // Offers per beam slot: carry (a finished path or a leaf), each child, the stop class.
+      Operand<TFloat64> carry = l.select(active, l.fill(bw, negInf), score);
+      Operand<TFloat64> childScore = l.select(eligible, l.math.add(l.expandDims(score, two), childLogP), l.fill(l.shape(z), negInf));
+      // The confidence stop (no eligible child) keeps the path's score, as in KeslerModel.
+      Operand<TFloat64> stopAt = l.select(l.reduceAny(eligible, two), l.math.add(score, stopLogP), score);
+      Operand<TFloat64> stopScore = l.select(l.math.logicalAnd(active, notRoot), stopAt, l.fill(bw, negInf));
+      Operand<TInt32> flat = l.stack(List.of(batch, l.constant(beam * (k + 2))));
+      Operand<TFloat64> offers = l.reshape(l.concat(List.of(l.expandDims(carry, two), childScore, l.expandDims(stopScore, two)), two), flat);
+      Operand<TInt32> offerNode = l.reshape(l.concat(List.of(l.expandDims(nodes, two), cand, l.expandDims(nodes, two)), two), flat);
+      Operand<TFloat32> offerP = l.reshape(l.concat(List.of(l.zerosLike(l.dtypes.cast(l.expandDims(score, two), TFloat32.class)),
+          l.dtypes.cast(childP, TFloat32.class), l.zerosLike(l.dtypes.cast(l.expandDims(score, two), TFloat32.class))), two), flat);
+
+      var top = l.nn.topK(offers, l.constant(beam), TInt32.class, org.tensorflow.op.nn.TopK.sorted(true));
+      Operand<TInt32> chosen = top.indices(); // [B, W], best first, ties to the lower index
+      Operand<TInt32> from = l.math.floorDiv(chosen, offersPerBeam);
+      Operand<TInt32> slot = l.math.floorMod(chosen, offersPerBeam);
+      Operand<TBool> isChild = l.math.logicalAnd(l.math.greater(slot, zero), l.math.less(slot, l.constant(k + 1)));
+      List<Operand<TFloat32>> next = new ArrayList<>();
+      for (Operand<TFloat32> prev : levels) {
+        next.add(l.gather(prev, from, one, Gather.batchDims(1L)));
+      }
+      next.add(l.select(isChild, l.gather(offerP, chosen, one, Gather.batchDims(1L)), l.zerosLike(l.dtypes.cast(top.values(), TFloat32.class))));
+      levels = next;
+      depth = l.math.add(l.gather(depth, from, one, Gather.batchDims(1L)), l.dtypes.cast(isChild, TInt32.class));
+      done = l.math.logicalNot(isChild);
+      nodes = l.gather(offerNode, chosen, one, Gather.batchDims(1L));
+      score = top.values();
     }
+    // The best path is the first of the beam.
+    Operand<TInt32> cur = tf.squeeze(tf.slice(nodes, tf.constant(new int[] {0, 0}), tf.stack(List.of(batch, one))),
+        org.tensorflow.op.core.Squeeze.axis(List.of(1L)));
+    List<Operand<TFloat32>> bestLevels = new ArrayList<>();
+    for (Operand<TFloat32> lv : levels) {
+      bestLevels.add(tf.squeeze(tf.slice(lv, tf.constant(new int[] {0, 0}), tf.stack(List.of(batch, one))),
+          org.tensorflow.op.core.Squeeze.axis(List.of(1L))));
+    }
+    Operand<TInt32> bestDepth = tf.squeeze(tf.slice(depth, tf.constant(new int[] {0, 0}), tf.stack(List.of(batch, one))),
+        org.tensorflow.op.core.Squeeze.axis(List.of(1L)));
+    Operand<TFloat64> bestScore = tf.squeeze(tf.slice(score, tf.constant(new int[] {0, 0}), tf.stack(List.of(batch, one))),
+        org.tensorflow.op.core.Squeeze.axis(List.of(1L)));
     Operand<TInt64> id = tf.withName(CATEGORY_ID).gather(idTable, cur, zero);
     Operand<TString> path = tf.withName(CATEGORY_PATH).gather(pathTable, cur, zero);
-    Operand<TFloat32> scores = tf.withName(LEVEL_SCORES).stack(levels, org.tensorflow.op.core.Stack.axis(1L));
-    return new Outputs(id, path, scores, tf.withName(DEPTH).identity(depth), tf.withName(CATEGORY_INDEX).identity(cur));
+    Operand<TFloat32> scores = tf.withName(LEVEL_SCORES).stack(bestLevels, org.tensorflow.op.core.Stack.axis(1L));
+    return new Outputs(id, path, scores, tf.withName(DEPTH).identity(bestDepth), tf.withName(CATEGORY_INDEX).identity(cur),
+        tf.withName(CONFIDENCE).math.exp(bestScore));
+  }
+
+  /** {@link KeslerModel#logSigmoid} in the graph: min(z, 0) - log1p(exp(-|z|)). */
+  private static Operand<TFloat64> logSigmoid(Ops tf, Operand<TFloat64> z) {
+    return tf.math.sub(tf.math.minimum(z, tf.constant(0.0)), tf.math.log1p(tf.math.exp(tf.math.neg(tf.math.abs(z)))));
   }
 
   /** The weights of hashed strings, as doubles (Java sums float weights in double). */

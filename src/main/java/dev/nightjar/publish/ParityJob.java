@@ -76,7 +76,7 @@ public final class ParityJob implements Job {
 
   record Options(boolean category, boolean budget, int rows, double tolerance, String categoryModel,
       String categorySaved, String products, String predictions, String budgetModel, String budgetSaved,
-      double minConfidence, CategoryData.Text text) {
+      double minConfidence, CategoryData.Text text, int beamWidth) {
     static Options from(Config c) {
       String check = Settings.string(c, CHECK);
       List<String> parts = Arrays.stream(check.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
@@ -87,7 +87,8 @@ public final class ParityJob implements Job {
           Settings.intIn(c, ROWS, 1, 100_000_000), Settings.doubleIn(c, TOLERANCE, 0, 1),
           Settings.string(c, CATEGORY_MODEL), Settings.string(c, CATEGORY_SAVED), Settings.string(c, PRODUCTS),
           Settings.string(c, PREDICTIONS), Settings.string(c, BUDGET_MODEL), Settings.string(c, BUDGET_SAVED),
-          Settings.doubleIn(c, PredictCategoryJob.MIN_CONFIDENCE, 0, 1), CategoryData.Text.from(c));
+          Settings.doubleIn(c, PredictCategoryJob.MIN_CONFIDENCE, 0, 1), CategoryData.Text.from(c),
+          Settings.intIn(c, PredictCategoryJob.BEAM_WIDTH, 1, 64));
     }
   }
 
@@ -182,7 +183,7 @@ public final class ParityJob implements Job {
     }
     String modelPath = o.categoryModel().isBlank() ? PredictCategoryJob.latestModel(w, ds.toString()) : o.categoryModel();
     context.stage("load category model " + modelPath);
-    KeslerModel model = KeslerModel.load(modelPath).setMinConfidence(o.minConfidence());
+    KeslerModel model = KeslerModel.load(modelPath).setMinConfidence(o.minConfidence()).setBeamWidth(o.beamWidth());
     context.stage("join " + o.predictions() + " with the terms of " + o.products());
     Dataset<Row> products = CategoryData.read(w, o.products()).where(col("product_id").isNotNull());
     // Products whose id occurs twice are ambiguous (predict-category quarantines the repeats).

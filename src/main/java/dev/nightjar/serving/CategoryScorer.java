@@ -15,6 +15,7 @@ import org.tensorflow.ndarray.NdArray;
 import org.tensorflow.ndarray.NdArrays;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.TString;
@@ -126,13 +127,14 @@ public final class CategoryScorer implements AutoCloseable {
       TFloat32 scores = (TFloat32) r.get(CategorySavedModel.LEVEL_SCORES).orElseThrow();
       TInt32 depth = (TInt32) r.get(CategorySavedModel.DEPTH).orElseThrow();
       TInt32 index = (TInt32) r.get(CategorySavedModel.CATEGORY_INDEX).orElseThrow();
+      TFloat64 confidence = (TFloat64) r.get(CategorySavedModel.CONFIDENCE).orElseThrow();
       List<KeslerModel.Prediction> out = new ArrayList<>(b);
       for (int i = 0; i < b; i++) {
         double[] s = new double[depth.getInt(i)];
         for (int l = 0; l < s.length; l++) {
           s[l] = scores.getFloat(i, l);
         }
-        out.add(new KeslerModel.Prediction(index.getInt(i), ids.getLong(i), paths.getObject(i), s));
+        out.add(new KeslerModel.Prediction(index.getInt(i), ids.getLong(i), paths.getObject(i), s, confidence.getDouble(i)));
       }
       return out;
     }

@@ -46,6 +46,7 @@ public final class CategoryScaleBench implements Job {
         OptionSpec.value("factor", "K", "second run with K times the products (1 skips it)", "3"),
         OptionSpec.value("model", "DIR",
             "measure prediction with the model saved in DIR (trained on the first run's products and saved there when absent; train_s=0 when loaded)", ""),
+        OptionSpec.flag("collisions", "count (class, term) pairs sharing a hashed bucket"),
         OptionSpec.value("work", "DIR", "scratch directory", "target/bench/category-scale"));
   }
 
@@ -104,15 +105,29 @@ public final class CategoryScaleBench implements Job {
         }
       }
     }
-    context.stage("predict " + n + " products");
-    long t1 = System.nanoTime();
     Dataset<Row> tokens = CategoryData.tokenize(spark.read().parquet(dir.toString()), "generated", text);
-    model.setPredictionCol("predicted").setMinConfidence(0).transform(tokens).write().format("noop").mode("overwrite").save();
-    double predictRate = n / seconds(t1);
-    double peak = peakHeapMb();
+    if (context.flag("collisions")) {
+      context.stage("count hash collisions");
+      System.out.println(CategoryBench.collisions(tokens, taxonomy, o.numFeatures(), "generated-" + n));
+    }
+    // The configured beam width, then greedy (beam width 1) for comparison.
+    int beam = dev.nightjar.common.Settings.intIn(context.config(), PredictCategoryJob.BEAM_WIDTH, 1, 64);
+    double[] rates = new double[2];
+    double[] hFs = new double[2];
+    int[] widths = {beam, 1};
     Dataset<Row> sample = tokens.where(TrainCategoryJob.holdout(0.01).apply(org.apache.spark.sql.functions.col("title")));
-    double hF = CategoryBench.evaluate(model.setMinConfidence(0), sample).overall().hF();
-    return new double[] {trainS, predictRate, peak, hF};
+    for (int i = 0; i < 2; i++) {
+      context.stage("predict " + n + " products, beam width " + widths[i]);
+      long t1 = System.nanoTime();
+      model.setPredictionCol("predicted").setMinConfidence(0).setBeamWidth(widths[i]).transform(tokens)
+          .write().format("noop").mode("overwrite").save();
+      rates[i] = n / seconds(t1);
+      hFs[i] = CategoryBench.evaluate(model, sample).overall().hF();
+    }
+    double peak = peakHeapMb();
+    System.out.printf(Locale.ROOT, "BENCH category-scale-predict products=%d beam_width=%d predict_products_per_s=%.0f holdout_hF=%.4f"
+        + " greedy_predict_products_per_s=%.0f greedy_holdout_hF=%.4f%n", n, beam, rates[0], hFs[0], rates[1], hFs[1]);
+    return new double[] {trainS, rates[0], peak, hFs[0]};
   }
 
   private static void resetPeaks() {

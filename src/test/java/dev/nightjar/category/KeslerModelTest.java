@@ -139,18 +139,66 @@ class KeslerModelTest {
       }
     }
     var df = spark.createDataFrame(rows, schema);
-    KeslerModel m = new KeslerClassifier().setTaxonomy(KeslerExpansionTest.T).setNumFeatures(1 << 16)
-        .setEpochs(20).fit(df).setMinConfidence(0.1);
-    for (String[] d : data) {
-      assertEquals(d[0], m.predict(List.of(d[1])).path(), "learns its training data");
+    for (String objective : List.of(KeslerClassifier.OBJECTIVE_POINTWISE, KeslerClassifier.OBJECTIVE_SOFTMAX)) {
+      KeslerModel m = new KeslerClassifier().setTaxonomy(KeslerExpansionTest.T).setNumFeatures(1 << 16)
+          .setEpochs(20).setObjective(objective).fit(df).setMinConfidence(0.1).setBeamWidth(3);
+      assertEquals(objective, m.info().get("objective"));
+      assertEquals(objective.equals(KeslerClassifier.OBJECTIVE_SOFTMAX), m.softmax());
+      for (String[] d : data) {
+        assertEquals(d[0], m.predict(List.of(d[1])).path(), objective + " learns its training data");
+        assertEquals(d[0], m.predict(List.of(d[1]), 0.1, 1).path(), objective + " learns its training data (greedy)");
+      }
+      String path = dir.resolve("model-" + objective).toString();
+      m.write().save(path);
+      KeslerModel loaded = KeslerModel.load(path);
+      assertArrayEquals(m.weights(), loaded.weights());
+      assertEquals(0.1, loaded.getMinConfidence());
+      assertEquals(3, loaded.getBeamWidth());
+      assertEquals(true, loaded.softmax() == m.softmax());
+      var in = df.select("tokens");
+      assertEquals(m.setPredictionCol("p").transform(in).collectAsList(),
+          loaded.setPredictionCol("p").transform(in).collectAsList());
     }
-    String path = dir.resolve("model").toString();
-    m.write().save(path);
-    KeslerModel loaded = KeslerModel.load(path);
-    assertArrayEquals(m.weights(), loaded.weights());
-    assertEquals(0.1, loaded.getMinConfidence());
-    var in = df.select("tokens");
-    assertEquals(m.setPredictionCol("p").transform(in).collectAsList(),
-        loaded.setPredictionCol("p").transform(in).collectAsList());
+    var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> new KeslerClassifier().setTaxonomy(KeslerExpansionTest.T).setObjective(KeslerClassifier.OBJECTIVE_SOFTMAX)
+            .setExpansion(KeslerClassifier.EXPANSION_FULL).fit(df));
+    assertEquals("KeslerClassifier: objective sibling-softmax trains the decisions of the siblings expansion; expected "
+        + "expansion siblings and 0 sampled negatives, found expansion full and 0 sampled negatives", e.getMessage());
+  }
+
+  @Test
+  void beamSearchKeepsTheMoreProbablePath() {
+    // Greedy: A (0.62) then B (0.12), path 0.074; F alone is 0.60.
+    KeslerModel m = model(Map.of("1|", 0.5f, "6|", 0.4f, "2|", -2f, "3|", -3f, "1$|", -5f));
+    KeslerModel.Prediction greedy = m.predict(TOKENS, 0.0, 1);
+    assertEquals("A > B", greedy.path());
+    assertEquals(sigmoid(0.5) * sigmoid(-2), greedy.confidence(), 1e-12);
+    KeslerModel.Prediction beam = m.predict(TOKENS, 0.0, 2);
+    assertEquals("F", beam.path());
+    assertArrayEquals(new double[] {sigmoid(0.4f)}, beam.levelScores(), 1e-12);
+    assertEquals(sigmoid(0.4f), beam.confidence(), 1e-12);
+    // A stopped path's score includes its stop class: A stops at 0.62 * 0.99 > F.
+    KeslerModel stop = model(Map.of("1|", 0.5f, "6|", 0.4f, "2|", -2f, "3|", -3f, "1$|", 5f));
+    KeslerModel.Prediction p = stop.predict(TOKENS, 0.0, 2);
+    assertEquals("A", p.path());
+    assertArrayEquals(new double[] {sigmoid(0.5)}, p.levelScores(), 1e-12);
+    assertEquals(sigmoid(0.5) * sigmoid(5), p.confidence(), 1e-12);
+    // The confidence stop keeps A's score (0.62 > F's 0.60), whatever A's stop class says.
+    KeslerModel.Prediction unsure = m.predict(TOKENS, 0.3, 2);
+    assertEquals("A", unsure.path());
+    assertEquals(sigmoid(0.5), unsure.confidence(), 1e-12);
+  }
+
+  @Test
+  void softmaxLevelProbabilitiesAreOverTheDecisionsCandidates() {
+    // Sibling softmax: root {A: 1, F: 0}; under A {B: 0, C: 2, stop A: 0}; under C {D: 0, E: 0, stop C: 1}.
+    KeslerModel m = new KeslerModel("m", KeslerExpansionTest.T,
+        weights(Map.of("1|", 1f, "3|", 2f, "3$|", 1f)), Map.of("objective", KeslerClassifier.OBJECTIVE_SOFTMAX));
+    KeslerModel.Prediction p = m.predict(TOKENS, 0.0, 1);
+    assertEquals("A > C", p.path());
+    double a = Math.exp(1) / (Math.exp(1) + 1);
+    double c = Math.exp(2) / (Math.exp(2) + 2);
+    assertArrayEquals(new double[] {a, c}, p.levelScores(), 1e-12);
+    assertEquals(a * c * Math.exp(1) / (Math.exp(1) + 2), p.confidence(), 1e-12);
   }
 }

@@ -98,7 +98,8 @@ class CategorySavedModelTest {
         "StringJoin", "StringToHashBucketFast", "Mul", "Add", "ArgMax", "Max", "Greater", "Less", "Div", "Exp", "Neg",
         "Select", "SelectV2", "ZerosLike", "Fill", "Shape", "Minimum", "Pow", "Identity",
         "SaveV2", "RestoreV2", "NoOp", "ShardedFilename", "MergeV2Checkpoints", "StaticRegexFullMatch",
-        "PlaceholderWithDefault");
+        "PlaceholderWithDefault", "TopKV2", "FloorDiv", "FloorMod", "Log1p", "Log", "Abs", "Sub", "Reshape",
+        "ConcatV2", "Slice", "Squeeze", "Any", "GreaterEqual");
     Set<String> used = new java.util.TreeSet<>();
     try (org.tensorflow.SavedModelBundle b = org.tensorflow.SavedModelBundle.load(dir.toString(), "serve")) {
       b.graph().operations().forEachRemaining(op -> used.add(op.type()));
@@ -129,6 +130,34 @@ class CategorySavedModelTest {
     p = exportAndPredict(low, dir.resolve("low"), List.of(List.of("x"))).get(0);
     assertEquals("A", p.path());
     assertArrayEquals(new double[] {sigmoid(-3)}, p.levelScores(), 1e-6);
+  }
+
+  @Test
+  void beamSearchKeepsTheMoreProbablePath(@TempDir Path dir) throws Exception {
+    // Greedy takes A (0.62) then B (0.12): path 0.074; F alone is 0.60.
+    Map<String, Float> b = Map.of("1|", 0.5f, "6|", 0.4f, "2|", -2f, "3|", -3f, "1$|", -5f);
+    for (int width : new int[] {1, 2}) {
+      KeslerModel m = new KeslerModel("m", T, biases(b), Map.of()).setBeamWidth(width);
+      KeslerModel.Prediction java = m.predict(List.of("x"));
+      KeslerModel.Prediction graph = exportAndPredict(m, dir.resolve("w" + width), List.of(List.of("x"))).get(0);
+      for (KeslerModel.Prediction p : List.of(java, graph)) {
+        if (width == 1) {
+          assertEquals("A > B", p.path());
+          assertArrayEquals(new double[] {sigmoid(0.5), sigmoid(-2)}, p.levelScores(), 1e-6);
+          assertEquals(sigmoid(0.5) * sigmoid(-2), p.confidence(), 1e-9);
+        } else {
+          assertEquals("F", p.path());
+          assertArrayEquals(new double[] {sigmoid(0.4f)}, p.levelScores(), 1e-6);
+          assertEquals(sigmoid(0.4f), p.confidence(), 1e-9);
+        }
+      }
+      // The confidence stop keeps A's score (0.62 > F's 0.60), whatever A's stop class says.
+      KeslerModel unsure = new KeslerModel("m", T, biases(b), Map.of()).setBeamWidth(width).setMinConfidence(0.3);
+      KeslerModel.Prediction g = exportAndPredict(unsure, dir.resolve("u" + width), List.of(List.of("x"))).get(0);
+      assertEquals("A", g.path());
+      assertEquals(sigmoid(0.5), g.confidence(), 1e-9);
+      assertEquals("A", unsure.predict(List.of("x")).path());
+    }
   }
 
   @Test
@@ -179,9 +208,15 @@ class CategorySavedModelTest {
       }
       products.add(t);
     }
-    for (double minConf : new double[] {0.0, 0.7}) {
-      KeslerModel m = new KeslerModel("m", T, w, Map.of()).setMinConfidence(minConf);
-      List<KeslerModel.Prediction> p = exportAndPredict(m, dir.resolve("c" + minConf), products);
+    // (beam width, objective, minimum confidence)
+    Object[][] cases = {{1, "pointwise", 0.0}, {1, "pointwise", 0.7}, {3, "pointwise", 0.3}, {3, "sibling-softmax", 0.0},
+        {1, "sibling-softmax", 0.3}};
+    for (Object[] c : cases) {
+      double minConf = (Double) c[2];
+      KeslerModel m = new KeslerModel("m", T, w, Map.of("objective", c[1])).setMinConfidence(minConf)
+          .setBeamWidth((Integer) c[0]);
+      String name = "c" + c[0] + c[1] + minConf;
+      List<KeslerModel.Prediction> p = exportAndPredict(m, dir.resolve(name), products);
       int inner = 0;
       for (int i = 0; i < products.size(); i++) {
         KeslerModel.Prediction want = m.predict(products.get(i));
@@ -189,13 +224,14 @@ class CategorySavedModelTest {
         assertEquals(want.id(), p.get(i).id());
         assertEquals(want.index(), p.get(i).index());
         assertArrayEquals(want.levelScores(), p.get(i).levelScores(), 1e-6, "product " + i);
+        assertEquals(want.confidence(), p.get(i).confidence(), 1e-9, "product " + i);
         inner += T.isLeaf(want.index()) ? 0 : 1;
       }
       // Both stop rules are exercised (stop classes with random weights, the confidence stop).
       assertTrue(inner > 100, "inner-node predictions: " + inner);
       // Concurrent callers of one scorer get the same answers, one product per call.
       var pool = java.util.concurrent.Executors.newFixedThreadPool(8);
-      try (CategoryScorer s = CategoryScorer.load(dir.resolve("c" + minConf))) {
+      try (CategoryScorer s = CategoryScorer.load(dir.resolve(name))) {
         List<java.util.concurrent.Future<String>> paths = new ArrayList<>();
         for (int i = 0; i < 400; i++) {
           List<String> one = products.get(i);

@@ -39,6 +39,23 @@ public final class Flipkart {
     }
   }
 
+  /**
+   * Vendor split: a product is in the test fold when md5 of its normalised vendor % 5 == 0, so test
+   * vendors never occur in training (a product without vendor falls back to the title rule).
+   */
+  public static boolean inVendorTestFold(String vendor, String title) {
+    String v = normalisedTitle(vendor);
+    return v.isEmpty() ? inTestFold(title) : inTestFold(v);
+  }
+
+  /** The catalog with a boolean column {@code test_fold} by {@link #inVendorTestFold}. */
+  public static Dataset<Row> withVendorFold(SparkSession spark) {
+    var fold = functions.udf((org.apache.spark.sql.api.java.UDF2<String, String, Boolean>) Flipkart::inVendorTestFold,
+        DataTypes.BooleanType);
+    return spark.read().json(products().getPath())
+        .withColumn("test_fold", fold.apply(functions.col("vendor"), functions.col("title")));
+  }
+
   /** The catalog with a boolean column {@code test_fold}. */
   public static Dataset<Row> withFold(SparkSession spark) {
     var fold = functions.udf((UDF1<String, Boolean>) Flipkart::inTestFold, DataTypes.BooleanType);
