@@ -278,7 +278,7 @@ public final class CategoryBench implements Job {
     List<CategoryAnchors.Item> out = new ArrayList<>();
     for (Row r : products.select("product_id", "title", "vendor", "description", "category").orderBy("product_id").collectAsList()) {
       out.add(new CategoryAnchors.Item(r.getString(0),
-          CategoryAnchors.text(r.getString(1), r.getString(2), r.getString(3), text.descriptionChars()), r.getString(4)));
+          CategoryAnchors.text(r.getString(1), r.getString(2), r.getString(3), text.featurization().descriptionChars()), r.getString(4)));
     }
     return out;
   }
