@@ -127,14 +127,15 @@ public final class CategoryScorer implements AutoCloseable {
       TFloat32 scores = (TFloat32) r.get(CategorySavedModel.LEVEL_SCORES).orElseThrow();
       TInt32 depth = (TInt32) r.get(CategorySavedModel.DEPTH).orElseThrow();
       TInt32 index = (TInt32) r.get(CategorySavedModel.CATEGORY_INDEX).orElseThrow();
-      TFloat64 confidence = (TFloat64) r.get(CategorySavedModel.CONFIDENCE).orElseThrow();
+      // SavedModels exported before beam search have no confidence output.
+      TFloat64 confidence = (TFloat64) r.get(CategorySavedModel.CONFIDENCE).orElse(null);
       List<KeslerModel.Prediction> out = new ArrayList<>(b);
       for (int i = 0; i < b; i++) {
         double[] s = new double[depth.getInt(i)];
         for (int l = 0; l < s.length; l++) {
           s[l] = scores.getFloat(i, l);
         }
-        out.add(new KeslerModel.Prediction(index.getInt(i), ids.getLong(i), paths.getObject(i), s, confidence.getDouble(i)));
+        out.add(new KeslerModel.Prediction(index.getInt(i), ids.getLong(i), paths.getObject(i), s, confidence == null ? Double.NaN : confidence.getDouble(i)));
       }
       return out;
     }

@@ -66,7 +66,8 @@ class ParityTest {
   void cliRunAgainstExportedDirectoriesAndAFailingPair(@TempDir Path dir) throws Exception {
     Warehouse w = new Warehouse(SharedSpark.get(), wh.toString());
     String modelDir = PredictCategoryJob.latestModel(w, DS.toString());
-    KeslerModel model = KeslerModel.load(modelDir).setMinConfidence(0.3);
+    // predict-category's defaults: no confidence stop, beam width 2.
+    KeslerModel model = KeslerModel.load(modelDir).setMinConfidence(0.0).setBeamWidth(2);
     CategorySavedModel.export(model, dir.resolve("category/1"));
     BudgetSavedModel.export(BudgetModels.dir(w, DS), dir.resolve("budget/1"));
     Jobs.Outcome ok = Jobs.main("parity", "--warehouse", wh.toString(), "--date", DS.toString(), "--rows", "2000",
@@ -77,7 +78,7 @@ class ParityTest {
         && ok.out().contains("budget.mismatches=0"), ok.out());
 
     // A SavedModel exported with another confidence stop does not match predict-category's table.
-    CategorySavedModel.export(KeslerModel.load(modelDir).setMinConfidence(0.95), dir.resolve("strict/1"));
+    CategorySavedModel.export(KeslerModel.load(modelDir).setMinConfidence(0.95).setBeamWidth(2), dir.resolve("strict/1"));
     Map<String, String> sets = new LinkedHashMap<>();
     sets.put("parity.check", "category");
     sets.put("parity.rows", "2000");
