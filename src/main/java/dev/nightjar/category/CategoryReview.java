@@ -4,7 +4,6 @@ import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat_ws;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.when;
 
 import com.typesafe.config.Config;
@@ -15,7 +14,6 @@ import java.util.Optional;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.functions;
 
 /**
@@ -78,12 +76,27 @@ public final class CategoryReview {
         .withColumn("reason", concat_ws(",", when(low, lit(LOW_CONFIDENCE)), when(changed, lit(CHANGED))))
         .withColumn("priority", when(changed, lit(1.0)).otherwise(lit(0.0)).plus(lit(1.0).minus(col("confidence"))))
         .orderBy(col("priority").desc(), col("product_id"))
-        .limit(o.maxRows());
-    // The ranking window sees at most max-rows rows.
-    return candidates
-        .withColumn("rank", row_number().over(Window.orderBy(col("priority").desc(), col("product_id"))))
-        .select(col("rank"), col("product_id"), col("reason"), col("priority"), col("category"), col("confidence"),
+        .limit(o.maxRows())
+        .select(col("product_id"), col("reason"), col("priority"), col("category"), col("confidence"),
             col("previous_category"), col("previous_confidence"), col("model_version"));
+    // At most max-rows rows, already in rank order: numbered on the driver, not by a window
+    // without a partition (which Spark would run on one partition and warn about).
+    java.util.List<Row> top = candidates.collectAsList();
+    java.util.List<Row> ranked = new java.util.ArrayList<>(top.size());
+    for (int i = 0; i < top.size(); i++) {
+      Object[] values = new Object[top.get(i).size() + 1];
+      values[0] = i + 1;
+      for (int j = 0; j < top.get(i).size(); j++) {
+        values[j + 1] = top.get(i).get(j);
+      }
+      ranked.add(org.apache.spark.sql.RowFactory.create(values));
+    }
+    org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType()
+        .add("rank", org.apache.spark.sql.types.DataTypes.IntegerType, false);
+    for (org.apache.spark.sql.types.StructField f : candidates.schema().fields()) {
+      schema = schema.add(f);
+    }
+    return candidates.sparkSession().createDataFrame(ranked, schema);
   }
 
   /** The newest {@code category_predictions} partition before {@code ds}, if any. */

@@ -57,7 +57,7 @@ class SettingsTest {
   void unknownKeysAreRejected(@TempDir Path dir) throws Exception {
     UsageException e = assertThrows(UsageException.class,
         () -> Settings.load(NO_SITE, null, Map.of("featurize.num-featurez", "3")));
-    assertEquals("Cannot set featurize.num-featurez to 3: unknown configuration key", e.getMessage());
+    assertEquals("Cannot set featurize.num-featurez to 3: unknown configuration key; did you mean featurize.num-features? (see: jobs/run config)", e.getMessage());
     Path f = dir.resolve("typo.conf");
     Files.writeString(f, "sample { sed = 3 }\n");
     UsageException e2 = assertThrows(UsageException.class, () -> Settings.load(NO_SITE, f.toFile(), Map.of()));

@@ -279,9 +279,10 @@ class PublishJobTest {
       assertEquals(1, health.at("/models/category/version").asLong(), health.toString());
       assertEquals(1, health.at("/models/broad_query/version").asLong(), health.toString());
 
-      // The published SavedModel answers as the published Spark model with predict-category's confidence stop.
+      // The published SavedModel answers as the published Spark model with predict-category's confidence stop and beam.
       KeslerModel spark = KeslerModel.load(wh.resolve("models/category/1/spark").toString())
-          .setMinConfidence(Settings.doubleIn(config, "category.predict.min-confidence", 0, 1));
+          .setMinConfidence(Settings.doubleIn(config, "category.predict.min-confidence", 0, 1))
+          .setBeamWidth(Settings.intIn(config, "category.predict.beam-width", 1, 64));
       for (String title : List.of("blue cotton shirt", "steel kitchen knife", "running shoes for men", "gift pen")) {
         Map<String, Object> product = Map.of("title", title, "description", "a " + title + " of good quality");
         HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/categorize"))
