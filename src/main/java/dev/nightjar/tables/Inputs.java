@@ -20,7 +20,8 @@ public final class Inputs {
   /** Where malformed JSON or CSV lines land, so they can be quarantined instead of dropped. */
   public static final String CORRUPT_RECORD = "_corrupt_record";
 
-  private static final Pattern TABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+  /** A warehouse table name, as opposed to a path. */
+  static final Pattern TABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   private Inputs() {}
 

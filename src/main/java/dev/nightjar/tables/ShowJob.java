@@ -4,6 +4,7 @@ import dev.nightjar.common.Job;
 import dev.nightjar.common.JobContext;
 import dev.nightjar.common.JobResult;
 import dev.nightjar.common.OptionSpec;
+import dev.nightjar.common.Settings;
 import dev.nightjar.common.UsageException;
 import java.io.PrintStream;
 import dev.nightjar.common.Output;
@@ -12,6 +13,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.Dataset;
@@ -63,6 +65,14 @@ public final class ShowJob implements Job {
   @Override
   public JobResult run(JobContext context) {
     String table = context.option("table").orElseThrow();
+    // A Delta table needs no Spark: Delta Kernel reads it in a second (jobs/run starts show on a
+    // plain JVM); anything else (JSON, CSV, Parquet, a type Kernel does not read) goes to Spark.
+    Optional<KernelTable.Summary> kernel = KernelTable.summarize(deltaLocation(context, table), rows(context));
+    if (kernel.isPresent()) {
+      KernelTable.Summary k = kernel.get();
+      print(context.out(), context.json(), table, k.schema(), k.rowsPerDs(), k.rows(), k.sample());
+      return JobResult.builder(name()).metric("rows", k.rows()).build();
+    }
     Dataset<Row> df = Inputs.read(context.warehouse(), table);
     Map<String, Long> perDs = new LinkedHashMap<>();
     long total;
@@ -78,6 +88,12 @@ public final class ShowJob implements Job {
     ResultRows sample = ResultRows.collect(df, rows(context));
     print(context.out(), context.json(), table, df.schema(), perDs, total, sample);
     return JobResult.builder(name()).metric("rows", total).build();
+  }
+
+  /** Where a Delta table named {@code spec} would be: under the warehouse root, or the path itself. */
+  private static String deltaLocation(JobContext context, String spec) {
+    String root = Settings.string(context.config(), "warehouse.root");
+    return Inputs.TABLE_NAME.matcher(spec).matches() ? new Warehouse(null, root).tablePath(spec) : spec;
   }
 
   /** The schema, rows per ds, the total and the sample: as text for people, or one JSON object. */
