@@ -7,7 +7,6 @@ import dev.nightjar.common.JobContext;
 import dev.nightjar.common.JobResult;
 import dev.nightjar.common.OptionSpec;
 import dev.nightjar.common.Settings;
-import dev.nightjar.publish.CategorySavedModel;
 import dev.nightjar.taxonomy.Taxonomy;
 import dev.nightjar.testing.BenchSupport;
 import java.io.IOException;
@@ -116,7 +115,7 @@ public final class ServeFaultsBench implements Job {
       w[i] = (float) (r.nextGaussian() * 0.5);
     }
     KeslerModel m = new KeslerModel("bench" + seed, Taxonomy.builtin(), w, Map.of()).setMinConfidence(0.3);
-    ServingFixtures.publish(warehouse, ServedModel.CATEGORY, version, d -> CategorySavedModel.export(m, d));
+    ServingFixtures.publish(warehouse, ServedModel.CATEGORY, version, d -> ServingFixtures.categoryVersion(m, d));
   }
 
   @Override
