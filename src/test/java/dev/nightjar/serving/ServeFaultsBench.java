@@ -138,6 +138,7 @@ public final class ServeFaultsBench implements Job {
       sets.put("serving.host", "127.0.0.1");
       sets.put("serving.models", "[category]");
       sets.put("serving.poll-interval-ms", "250");
+      ServeBench.tensorflowSettings(context, sets);
       sets.put("serving.access-log", "\"" + work.resolve("access.log") + "\"");
       ServingService.Options o = ServingService.Options.from(Settings.load(new java.io.File("/nonexistent"), null, sets));
       byte[] product = new ObjectMapper().writeValueAsBytes(ServeBench.PRODUCT);
