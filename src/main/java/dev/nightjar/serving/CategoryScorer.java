@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.SessionFunction;
 import org.tensorflow.Signature;
@@ -28,10 +27,13 @@ import org.tensorflow.types.TString;
 public final class CategoryScorer implements AutoCloseable {
   private final SavedModelBundle bundle;
   private final SessionFunction function;
+  /** The serving bundle (its pools for large calls), or null: calls go through the function. */
+  private final SavedModelServable servable;
   private final int maxDepth;
 
-  private CategoryScorer(SavedModelBundle bundle) {
+  private CategoryScorer(SavedModelBundle bundle, SavedModelServable servable) {
     this.bundle = bundle;
+    this.servable = servable;
     this.function = bundle.function(Signature.DEFAULT_KEY);
     var out = function.signature().getOutputs().get(CategorySavedModel.LEVEL_SCORES);
     if (out == null) {
@@ -42,20 +44,21 @@ public final class CategoryScorer implements AutoCloseable {
     this.maxDepth = dims.length == 2 ? (int) dims[1] : -1;
   }
 
-  /** Loads the SavedModel in {@code savedModelDir} (tag {@code serve}). */
   /**
-   * A scorer over an already loaded bundle (the serving service loads each version once, with its
-   * own session options, for this scorer and the generic TF Serving API); closing it closes the bundle.
+   * A scorer over an already loaded SavedModel (the serving service loads each version once, with
+   * its own session options, for this scorer and the generic TF Serving API; large calls run in
+   * its pool for them); closing it closes the bundle.
    */
-  public static CategoryScorer of(SavedModelBundle bundle) {
-    return new CategoryScorer(bundle);
+  public static CategoryScorer of(SavedModelServable servable) {
+    return new CategoryScorer(servable.bundle(), servable);
   }
 
+  /** Loads the SavedModel in {@code savedModelDir} (tag {@code serve}). */
   public static CategoryScorer load(Path savedModelDir) {
     if (!Files.isRegularFile(savedModelDir.resolve("saved_model.pb"))) {
       throw new IllegalArgumentException("Expected a SavedModel in " + savedModelDir + ", found no saved_model.pb");
     }
-    return new CategoryScorer(SavedModelBundle.load(savedModelDir.toString(), SavedModelBundle.DEFAULT_TAG));
+    return new CategoryScorer(SavedModelBundle.load(savedModelDir.toString(), SavedModelBundle.DEFAULT_TAG), null);
   }
 
   /** The taxonomy depth the model was exported with (width of level_scores), -1 when unknown. */
@@ -121,7 +124,8 @@ public final class CategoryScorer implements AutoCloseable {
       }
     }
     try (TString tokens = TString.tensorOf(in);
-        Result r = function.call(Map.of(CategorySavedModel.TOKENS, tokens))) {
+        SavedModelServable.Fetched r = servable != null ? servable.run(function, Map.of(CategorySavedModel.TOKENS, tokens))
+            : new SavedModelServable.Fetched(function.call(Map.of(CategorySavedModel.TOKENS, tokens)))) {
       TInt64 ids = (TInt64) r.get(CategorySavedModel.CATEGORY_ID).orElseThrow();
       TString paths = (TString) r.get(CategorySavedModel.CATEGORY_PATH).orElseThrow();
       TFloat32 scores = (TFloat32) r.get(CategorySavedModel.LEVEL_SCORES).orElseThrow();

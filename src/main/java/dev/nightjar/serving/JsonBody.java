@@ -14,19 +14,23 @@ import java.io.IOException;
 /**
  * Parses request bodies with bounded work: nesting depth and string length are capped by
  * Jackson's {@link StreamReadConstraints} while parsing (so a body of 50,000 {@code [} is refused
- * after {@code maxDepth} of them), duplicate keys and content after the value are errors, and
+ * after {@code maxDepth} of them, and one of 100,000 instances after {@code maxTokens} tokens, before
+ * its tree is built), duplicate keys and content after the value are errors, and
  * NaN/Infinity are not JSON. Every failure is a 400 whose message says what was wrong and where.
  */
 final class JsonBody {
   private final ObjectMapper mapper;
   private final int maxDepth;
   private final int maxStringChars;
+  private final long maxTokens;
 
-  JsonBody(int maxDepth, int maxStringChars) {
+  JsonBody(int maxDepth, int maxStringChars, long maxTokens) {
     this.maxDepth = maxDepth;
     this.maxStringChars = maxStringChars;
+    this.maxTokens = maxTokens;
     JsonFactory f = JsonFactory.builder()
-        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(maxDepth).maxStringLength(maxStringChars).build())
+        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(maxDepth).maxStringLength(maxStringChars)
+            .maxTokenCount(maxTokens).build())
         .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
         .build();
     this.mapper = new ObjectMapper(f).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -45,6 +49,10 @@ final class JsonBody {
       if (m.contains("getMaxStringLength")) {
         throw HttpError.badRequest("The JSON has a string longer than " + maxStringChars
             + " characters (serving.max-string-chars)");
+      }
+      if (m.contains("getMaxTokenCount")) {
+        throw HttpError.badRequest("The JSON has more than " + maxTokens + " tokens (values, brackets and keys;"
+            + " serving.max-json-tokens)");
       }
       throw HttpError.badRequest("The JSON is over a parser limit: " + e.getOriginalMessage());
     } catch (JsonProcessingException e) {

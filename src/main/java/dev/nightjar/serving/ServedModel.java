@@ -35,20 +35,24 @@ public final class ServedModel implements AutoCloseable {
 
   /**
    * The featurization a category version was trained with (its {@code metadata.json}'s {@code
-   * training_info}); a version that records none (published before it was recorded) gets the
-   * default one, with a warning.
+   * training_info.featurization}). A version that records none is refused: its terms would be
+   * guessed, and a model scored on terms of another featurization answers wrong categories with
+   * no error anywhere.
    */
   static Featurization featurization(Path dir) throws java.io.IOException {
     Path meta = dir.resolve("metadata.json");
-    if (Files.isRegularFile(meta)) {
-      var info = ServingService.JSON.readTree(meta.toFile()).path("training_info").path("featurization");
-      if (info.isObject()) {
-        return Featurization.fromMap(ServingService.JSON.convertValue(info, java.util.Map.class), meta.toString());
-      }
+    if (!Files.isRegularFile(meta)) {
+      throw new IllegalArgumentException("Cannot serve category version " + dir + ": expected a metadata.json recording"
+          + " the model's featurization (training_info.featurization), found no metadata.json; republish the model");
     }
-    org.slf4j.LoggerFactory.getLogger(ServedModel.class).warn(
-        "{} records no featurization; serving it with the default one", meta);
-    return Featurization.defaults();
+    var info = ServingService.JSON.readTree(meta.toFile()).path("training_info").path("featurization");
+    if (!info.isObject()) {
+      throw new IllegalArgumentException("Cannot serve category version " + dir + ": expected " + meta
+          + " to record the model's featurization (training_info.featurization), found "
+          + (info.isMissingNode() ? "none" : info.getNodeType().toString().toLowerCase(java.util.Locale.ROOT))
+          + "; republish the model with a featurization");
+    }
+    return Featurization.fromMap(ServingService.JSON.convertValue(info, java.util.Map.class), meta.toString());
   }
 
   /** The category version's featurization (null for other models). */
@@ -58,19 +62,21 @@ public final class ServedModel implements AutoCloseable {
 
   /**
    * Loads version {@code version} of registry model {@code name} from {@code dir}: the SavedModel
-   * once (session options {@code config}), shared by the generic API and the model's scorer.
+   * once (session options {@code config}; calls over {@code largeValues} input values in its pool
+   * for large calls), shared by the generic API and the model's scorer.
    */
-  public static LoadedModel<ServedModel> load(String name, long version, Path dir, ConfigProto config) throws Exception {
+  public static LoadedModel<ServedModel> load(String name, long version, Path dir, ConfigProto config, long largeValues)
+      throws Exception {
     ServedModel m = switch (name) {
       case BROAD_QUERY -> new ServedModel(null, null, null, loadLookup(dir));
       case CATEGORY -> {
         Featurization f = featurization(dir);
-        ServedModel c = withSavedModel(dir, config, sm -> new ServedModel(sm, CategoryScorer.of(sm.bundle()), null, null));
+        ServedModel c = withSavedModel(dir, config, largeValues, sm -> new ServedModel(sm, CategoryScorer.of(sm), null, null));
         c.featurization = f;
         yield c;
       }
-      case BUDGET -> withSavedModel(dir, config, sm -> new ServedModel(sm, null, BudgetScorer.of(sm.bundle()), null));
-      default -> withSavedModel(dir, config, sm -> new ServedModel(sm, null, null, null));
+      case BUDGET -> withSavedModel(dir, config, largeValues, sm -> new ServedModel(sm, null, BudgetScorer.of(sm.bundle()), null));
+      default -> withSavedModel(dir, config, largeValues, sm -> new ServedModel(sm, null, null, null));
     };
     return new LoadedModel<>(name, version, m, m);
   }
@@ -79,8 +85,9 @@ public final class ServedModel implements AutoCloseable {
     ServedModel build(SavedModelServable sm) throws Exception;
   }
 
-  private static ServedModel withSavedModel(Path dir, ConfigProto config, WithSavedModel f) throws Exception {
-    SavedModelServable sm = SavedModelServable.load(dir, config);
+  private static ServedModel withSavedModel(Path dir, ConfigProto config, long largeValues, WithSavedModel f)
+      throws Exception {
+    SavedModelServable sm = SavedModelServable.load(dir, config, largeValues);
     try {
       return f.build(sm);
     } catch (Exception | Error e) {

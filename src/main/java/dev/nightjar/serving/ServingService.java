@@ -69,7 +69,7 @@ public final class ServingService implements AutoCloseable {
       List<String> models, int tfInterOpThreads, int tfIntraOpThreads,
       RecommendBudgetJob.Options budget, int maxInstances, int maxValuesPerInstance, int maxJsonDepth,
       int maxStringChars, long requestTimeoutMs, int retryAfterSeconds, String accessLog, int largeBodyBytes,
-      int largeConcurrency) {
+      int largeConcurrency, long tfLargeValues, long maxJsonTokens) {
     public static Options from(Config c) {
       List<String> models = c.getStringList("serving.models");
       for (String m : models) {
@@ -96,7 +96,9 @@ public final class ServingService implements AutoCloseable {
           Settings.intIn(c, "serving.retry-after-seconds", 1, 3600),
           Settings.string(c, "serving.access-log"),
           Settings.intIn(c, "serving.large-body-bytes", 0, Integer.MAX_VALUE),
-          Settings.intIn(c, "serving.large-concurrency", 1, 1024));
+          Settings.intIn(c, "serving.large-concurrency", 1, 1024),
+          Settings.longIn(c, "serving.tensorflow.large-values", 1, Long.MAX_VALUE),
+          Settings.longIn(c, "serving.max-json-tokens", 16, Long.MAX_VALUE));
     }
   }
 
@@ -123,10 +125,10 @@ public final class ServingService implements AutoCloseable {
     this.recommender = new BudgetRecommender(o.budget());
     var tfConfig = SavedModelServable.sessionConfig(o.tfInterOpThreads(), o.tfIntraOpThreads());
     for (String m : o.models()) {
-      slots.put(m, new ModelSlot<>(m, (name, version, dir) -> ServedModel.load(name, version, dir, tfConfig)));
+      slots.put(m, new ModelSlot<>(m, (name, version, dir) -> ServedModel.load(name, version, dir, tfConfig, o.tfLargeValues())));
     }
     this.watcher = new RegistryWatcher(RegistryWatcher.modelsRoot(warehouse), new ArrayList<>(slots.values()));
-    this.json = new JsonBody(o.maxJsonDepth(), o.maxStringChars());
+    this.json = new JsonBody(o.maxJsonDepth(), o.maxStringChars(), o.maxJsonTokens());
     this.limits = new TensorJson.Limits(o.maxInstances(), o.maxValuesPerInstance());
     this.metrics = new ServingMetrics(slots.values());
     this.accessLog = AccessLog.open(o.accessLog());

@@ -139,6 +139,11 @@ public record Featurization(int rules, List<String> languages, boolean stem, boo
    * (any other list: its first field is the title, its second the description).
    */
   public Analysis analyze(List<String> fieldValues) {
+    return analyze(fieldValues, true);
+  }
+
+  /** {@link #analyze}; without {@code withTokens} the tokens are empty and the full description is not cleaned. */
+  private Analysis analyze(List<String> fieldValues, boolean withTokens) {
     if (fieldValues.isEmpty()) {
       return new Analysis(List.of(), List.of());
     }
@@ -154,11 +159,15 @@ public record Featurization(int rules, List<String> languages, boolean stem, boo
       values.set(DESCRIPTION, shortDescription);
       values.add(description); // cleaned in the same language, for the tokens only
     }
-    List<List<String>> fields = cleaner().fields(values);
+    // The full description's tokens are only the vector's: for terms alone it only votes for the language.
+    // Terms alone stop cleaning at MAX_TERMS distinct field tokens: the terms after them are dropped anyway.
+    List<List<String>> fields = withTokens ? cleaner().fields(values) : cleaner().fields(values, n, MAX_TERMS);
     List<String> tokens = new ArrayList<>();
     List<String> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      tokens.addAll(cut && i == DESCRIPTION ? fields.get(fields.size() - 1) : fields.get(i));
+      if (withTokens) {
+        tokens.addAll(cut && i == DESCRIPTION ? fields.get(fields.size() - 1) : fields.get(i));
+      }
       if (terms.contains(FIELDS)) {
         out.addAll(fields.get(i));
       }
@@ -187,9 +196,12 @@ public record Featurization(int rules, List<String> languages, boolean stem, boo
     return new Analysis(tokens, new ArrayList<>(distinct));
   }
 
-  /** The classifier's terms of one product. */
+  /**
+   * The classifier's terms of one product ({@code analyze(fieldValues).terms()}, without the work
+   * that only the tokens need: serving's cost per product).
+   */
   public List<String> terms(List<String> fieldValues) {
-    return analyze(fieldValues).terms();
+    return analyze(fieldValues, false).terms();
   }
 
   private void subwords(String token, List<String> out) {

@@ -123,17 +123,39 @@ public final class TextCleaner implements Serializable {
    * (rule 7). Null fields give no tokens.
    */
   public List<List<String>> fields(List<String> values) {
-    List<List<String>> raw = new ArrayList<>(values.size());
-    for (String v : values) {
+    return fields(values, values.size());
+  }
+
+  /**
+   * The tokens of the first {@code clean} of a product's fields, the language chosen from all of
+   * them (rule 7): the others only vote for the language, so they are split but not cleaned
+   * further, and not read at all with one language.
+   */
+  public List<List<String>> fields(List<String> values, int clean) {
+    return fields(values, clean, Integer.MAX_VALUE);
+  }
+
+  /**
+   * {@link #fields(List, int)}, cleaning no further once the fields' tokens hold {@code
+   * maxDistinct} distinct ones (the fields after are then empty): a reader of the first distinct
+   * tokens only pays for those, whatever the product's size.
+   */
+  public List<List<String>> fields(List<String> values, int clean, int maxDistinct) {
+    int read = languages.length == 1 ? clean : values.size();
+    List<List<String>> raw = new ArrayList<>(read);
+    for (int i = 0; i < read; i++) {
       List<String> r = new ArrayList<>();
-      split(v, r);
+      split(values.get(i), r);
       raw.add(r);
     }
     int lang = language(raw);
-    List<List<String>> out = new ArrayList<>(raw.size());
-    for (List<String> r : raw) {
-      List<String> o = new ArrayList<>(r.size());
-      finish(r, lang, o);
+    List<List<String>> out = new ArrayList<>(clean);
+    java.util.Set<String> seen = maxDistinct == Integer.MAX_VALUE ? null : new java.util.HashSet<>();
+    boolean full = false;
+    for (int i = 0; i < clean; i++) {
+      List<String> r = raw.get(i);
+      List<String> o = new ArrayList<>(full ? 0 : r.size());
+      full = full || finish(r, lang, o, seen, maxDistinct);
       out.add(o);
     }
     return out;
@@ -177,6 +199,11 @@ public final class TextCleaner implements Serializable {
 
   /** Rules 8 to 12 on raw tokens, in language {@code lang}, appended to {@code out}. */
   void finish(List<String> raw, int lang, List<String> out) {
+    finish(raw, lang, out, null, Integer.MAX_VALUE);
+  }
+
+  /** {@link #finish(List, int, List)} until {@code seen} (when not null) holds {@code maxDistinct} tokens; true then. */
+  private boolean finish(List<String> raw, int lang, List<String> out, java.util.Set<String> seen, int maxDistinct) {
     Language l = languages[lang];
     int bit = 1 << lang;
     for (String t : raw) {
@@ -201,7 +228,11 @@ public final class TextCleaner implements Serializable {
         t = fold(t);
       }
       out.add(t);
+      if (seen != null && seen.add(t) && seen.size() >= maxDistinct) {
+        return true;
+      }
     }
+    return false;
   }
 
   private static boolean hasDigit(String t) {

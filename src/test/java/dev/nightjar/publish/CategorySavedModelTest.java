@@ -94,7 +94,7 @@ class CategorySavedModelTest {
     assertTrue(Files.isRegularFile(dir.resolve("variables/variables.index")));
     // Core TensorFlow ops only, so TF Serving runs the graph without custom kernels.
     Set<String> standard = Set.of("Placeholder", "VariableV2", "Assign", "Const", "Equal", "NotEqual", "ExpandDims",
-        "Cast", "MatrixBandPart", "Sum", "LogicalAnd", "LogicalOr", "LogicalNot", "GatherV2", "Tile", "Pack",
+        "Cast", "MatrixBandPart", "AsString", "Range", "Size", "UniqueV2", "UnsortedSegmentMin", "Sum", "LogicalAnd", "LogicalOr", "LogicalNot", "GatherV2", "Tile", "Pack",
         "StringJoin", "StringToHashBucketFast", "Mul", "Add", "ArgMax", "Max", "Greater", "Less", "Div", "Exp", "Neg",
         "Select", "SelectV2", "ZerosLike", "Fill", "Shape", "Minimum", "Pow", "Identity",
         "SaveV2", "RestoreV2", "NoOp", "ShardedFilename", "MergeV2Checkpoints", "StaticRegexFullMatch",

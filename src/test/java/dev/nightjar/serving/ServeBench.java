@@ -7,7 +7,6 @@ import dev.nightjar.common.JobContext;
 import dev.nightjar.common.JobResult;
 import dev.nightjar.common.OptionSpec;
 import dev.nightjar.common.Settings;
-import dev.nightjar.publish.CategorySavedModel;
 import dev.nightjar.taxonomy.Taxonomy;
 import dev.nightjar.testing.BenchSupport;
 import java.io.BufferedInputStream;
@@ -103,7 +102,7 @@ public final class ServeBench implements Job {
           w[i] = (float) (r.nextGaussian() * 0.5);
         }
         KeslerModel m = new KeslerModel("bench", Taxonomy.builtin(), w, Map.of()).setMinConfidence(0.3);
-        ServingFixtures.publish(warehouse, ServedModel.CATEGORY, 1, d -> CategorySavedModel.export(m, d));
+        ServingFixtures.publish(warehouse, ServedModel.CATEGORY, 1, d -> ServingFixtures.categoryVersion(m, d));
         model = "synthetic";
       }
       Map<String, String> sets = new LinkedHashMap<>();
@@ -111,6 +110,7 @@ public final class ServeBench implements Job {
       sets.put("serving.host", "127.0.0.1");
       sets.put("serving.models", "[category]");
       sets.put("serving.threads", Integer.toString(serverThreads));
+      tensorflowSettings(context, sets);
       // Measured with its access log on, to a file (stderr would drown the BENCH lines).
       sets.put("serving.access-log", "\"" + work.resolve("access.log") + "\"");
       ServingService.Options o = ServingService.Options.from(Settings.load(new java.io.File("/nonexistent"), null, sets));
@@ -120,7 +120,8 @@ public final class ServeBench implements Job {
       context.stage("start the service and warm up");
       try (ServingService service = ServingService.start(o, warehouse, Optional.empty())) {
         String version = Long.toString(service.slot(ServedModel.CATEGORY).version().orElseThrow());
-        String tags = "model=" + model + " version=" + version + " terms=" + terms.size() + " server_threads=" + serverThreads;
+        String tags = "model=" + model + " version=" + version + " terms=" + terms.size() + " server_threads=" + serverThreads
+            + " tf_inter_op=" + o.tfInterOpThreads();
         ThreadLocal<Client> conn = ThreadLocal.withInitial(() -> new Client(service.port()));
         Call categorize = () -> conn.get().post("/v1/categorize", body);
         // Warm up the JIT and TensorFlow on both paths.
@@ -145,6 +146,13 @@ public final class ServeBench implements Job {
       return JobResult.builder(name()).metric("bench", "serve").build();
     } catch (Exception e) {
       throw new IllegalStateException("bench serve failed: " + e, e);
+    }
+  }
+
+  /** The session settings of the bench's configuration ({@code --set serving.tensorflow.*=...}), to compare them. */
+  static void tensorflowSettings(JobContext context, Map<String, String> sets) {
+    for (String k : List.of("inter-op-threads", "intra-op-threads", "large-values")) {
+      sets.put("serving.tensorflow." + k, context.config().getValue("serving.tensorflow." + k).render());
     }
   }
 

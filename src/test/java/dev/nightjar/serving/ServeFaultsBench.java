@@ -7,7 +7,6 @@ import dev.nightjar.common.JobContext;
 import dev.nightjar.common.JobResult;
 import dev.nightjar.common.OptionSpec;
 import dev.nightjar.common.Settings;
-import dev.nightjar.publish.CategorySavedModel;
 import dev.nightjar.taxonomy.Taxonomy;
 import dev.nightjar.testing.BenchSupport;
 import java.io.IOException;
@@ -116,7 +115,7 @@ public final class ServeFaultsBench implements Job {
       w[i] = (float) (r.nextGaussian() * 0.5);
     }
     KeslerModel m = new KeslerModel("bench" + seed, Taxonomy.builtin(), w, Map.of()).setMinConfidence(0.3);
-    ServingFixtures.publish(warehouse, ServedModel.CATEGORY, version, d -> CategorySavedModel.export(m, d));
+    ServingFixtures.publish(warehouse, ServedModel.CATEGORY, version, d -> ServingFixtures.categoryVersion(m, d));
   }
 
   @Override
@@ -139,6 +138,7 @@ public final class ServeFaultsBench implements Job {
       sets.put("serving.host", "127.0.0.1");
       sets.put("serving.models", "[category]");
       sets.put("serving.poll-interval-ms", "250");
+      ServeBench.tensorflowSettings(context, sets);
       sets.put("serving.access-log", "\"" + work.resolve("access.log") + "\"");
       ServingService.Options o = ServingService.Options.from(Settings.load(new java.io.File("/nonexistent"), null, sets));
       byte[] product = new ObjectMapper().writeValueAsBytes(ServeBench.PRODUCT);

@@ -91,8 +91,23 @@ final class ServingFixtures {
       w[i] = (float) (r.nextGaussian() * 2);
     }
     KeslerModel m = new KeslerModel("m" + seed, TAXONOMY, w, Map.of());
-    CategorySavedModel.export(m, dir);
+    categoryVersion(m, dir);
     return m;
+  }
+
+  /**
+   * A category version as publish writes it for serving: the SavedModel and a {@code
+   * metadata.json} recording the featurization (the default one), which serving requires.
+   */
+  static void categoryVersion(KeslerModel m, Path dir) throws IOException {
+    CategorySavedModel.export(m, dir);
+    writeFeaturization(dir, dev.nightjar.text.Featurization.defaults());
+  }
+
+  /** Writes {@code dir/metadata.json} with {@code training_info.featurization = f} only. */
+  static void writeFeaturization(Path dir, dev.nightjar.text.Featurization f) throws IOException {
+    Map<String, Object> meta = Map.of("training_info", Map.of("featurization", f.toMap()));
+    new com.fasterxml.jackson.databind.ObjectMapper().writeValue(dir.resolve("metadata.json").toFile(), meta);
   }
 
   /** A broad_query version: the lookup file with the given lines. */

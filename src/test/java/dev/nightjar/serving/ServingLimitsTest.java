@@ -205,6 +205,54 @@ class ServingLimitsTest {
     }
   }
 
+  @Test
+  void aCategoryVersionThatRecordsNoFeaturizationIsRefusedLoggedAndCounted() throws Exception {
+    java.util.List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+    var appender = new org.apache.logging.log4j.core.appender.AbstractAppender("capture", null, null, true,
+        org.apache.logging.log4j.core.config.Property.EMPTY_ARRAY) {
+      @Override
+      public void append(org.apache.logging.log4j.core.LogEvent e) {
+        if (e.getLevel() == org.apache.logging.log4j.Level.ERROR) {
+          logged.add(e.getMessage().getFormattedMessage());
+        }
+      }
+    };
+    appender.start();
+    var logger = (org.apache.logging.log4j.core.Logger) org.apache.logging.log4j.LogManager.getLogger(ModelSlot.class);
+    logger.addAppender(appender);
+    ServingFixtures.publish(warehouse, "category", 1, d -> ServingFixtures.category(d, 1));
+    try (ServingService s = start(warehouse, Map.of())) {
+      // Version 2 has its SavedModel but no metadata.json; version 3 a metadata.json without one.
+      Path v2 = ServingFixtures.publish(warehouse, "category", 2, d -> dev.nightjar.publish.CategorySavedModel.export(
+          new dev.nightjar.category.KeslerModel("m2", ServingFixtures.TAXONOMY, new float[1 << 12], Map.of()), d));
+      s.pollRegistry();
+      String expected2 = "java.lang.IllegalArgumentException: Cannot serve category version " + v2 + ": expected a"
+          + " metadata.json recording the model's featurization (training_info.featurization), found no metadata.json;"
+          + " republish the model";
+      assertEquals("version 2 (" + v2 + "): " + expected2, s.slot("category").lastFailure());
+      assertEquals(java.util.List.of("Cannot load category version 2 from " + v2 + "; still serving version 1: "
+          + expected2), logged);
+      Path v3 = ServingFixtures.publish(warehouse, "category", 3, d -> {
+        dev.nightjar.publish.CategorySavedModel.export(
+            new dev.nightjar.category.KeslerModel("m3", ServingFixtures.TAXONOMY, new float[1 << 12], Map.of()), d);
+        Files.writeString(d.resolve("metadata.json"), "{\"training_info\": {\"trainingDate\": \"2026-11-20\"}}");
+      });
+      s.pollRegistry();
+      assertEquals("version 3 (" + v3 + "): java.lang.IllegalArgumentException: Cannot serve category version " + v3
+          + ": expected " + v3.resolve("metadata.json") + " to record the model's featurization"
+          + " (training_info.featurization), found none; republish the model with a featurization",
+          s.slot("category").lastFailure());
+
+      assertEquals(1, s.slot("category").version().getAsLong());
+      assertEquals(200, call(s.port(), "POST", "/v1/categorize", PRODUCT).status());
+      JsonNode m = parse(call(s.port(), "GET", "/metrics", null).body());
+      assertEquals(2, value(m, "nightjar_serving_model_load_failures_total", Map.of("model", "category")));
+      assertEquals(1, value(m, "nightjar_serving_model_version", Map.of("model", "category")));
+    } finally {
+      logger.removeAppender(appender);
+    }
+  }
+
   private static String typeOf(JsonNode samples, String name) {
     for (JsonNode s : samples) {
       if (s.get(1).asText().equals(name)) {

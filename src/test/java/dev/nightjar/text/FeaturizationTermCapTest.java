@@ -37,4 +37,17 @@ class FeaturizationTermCapTest {
     }
     assertEquals(want, terms);
   }
+
+  @Test
+  void termsAloneSkipTheFullDescriptionButItStillVotesForTheLanguage() {
+    Featurization d = Featurization.defaults();
+    Featurization f = new Featurization(d.rules(), List.of("en", "fr"), d.stem(), d.foldAccents(), d.terms(),
+        d.subwordMin(), d.subwordMax(), 12, d.maxFieldChars(), d.numFeatures(), d.hash());
+    // The first 12 characters of the description are read as terms; its French stop words past
+    // them make the product French (so "les" is a stop word and the stems are French ones).
+    List<String> fields = Arrays.asList("Les chaussures rouges", "Bottes pour les enfants et les parents, avec des lacets",
+        null, null, null, null);
+    assertEquals(f.analyze(fields).terms(), f.terms(fields));
+    assertEquals(List.of("chaussur", "roug", "bott", "t:chaussur", "t:roug", "b:chaussur_roug"), f.terms(fields));
+  }
 }
