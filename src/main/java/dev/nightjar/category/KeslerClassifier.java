@@ -1,5 +1,6 @@
 package dev.nightjar.category;
 
+import dev.nightjar.tables.Deterministic;
 import dev.nightjar.taxonomy.Taxonomy;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -201,13 +202,14 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
       for (int epoch = 0; epoch < totalEpochs; epoch++) {
         final int ep = epoch;
         Broadcast<float[]> current = jsc.broadcast(model);
-        Partial sum =
+        // Summed in partition order: the same bits whichever task finishes first.
+        Partial sum = Deterministic.reduceInOrder(
             examples.mapPartitions(it -> {
                   float[] local = current.value().clone();
                   double[] lr = trainer.epoch(local, it, ep);
                   return List.of(new Partial(local, lr[0], lr[1], 1)).iterator();
-                })
-                .treeReduce(Partial::add, 2);
+                }),
+            Partial::add);
         current.unpersist(false);
         float[] next = new float[model.length];
         for (int j = 0; j < model.length; j += 2) {
@@ -268,7 +270,7 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
     });
   }
 
-  /** A task's model after one epoch, summed with the others' by treeReduce. */
+  /** A task's model after one epoch, summed with the others' in partition order. */
   static final class Partial implements java.io.Serializable {
     final float[] model;
     final double loss;

@@ -5,7 +5,12 @@ import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Iterator;
 import java.util.Set;
+import org.apache.spark.Partitioner;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -14,6 +19,7 @@ import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.AtomicType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructField;
+import scala.Tuple2;
 
 /**
  * Computations whose bits depend on the rows alone, not on how many files hold them, in which
@@ -28,6 +34,8 @@ import org.apache.spark.sql.types.StructField;
  *       symmetric: only one partition makes every sum run in one fixed order.
  *   <li>{@link #exactSum} sums metrics in decimal arithmetic, which is exact and so the same in
  *       any order and any partitioning.
+ *   <li>{@link #reduceInOrder} combines per-partition results in partition-index order, where
+ *       {@code reduce}/{@code treeReduce} combine them in the order tasks finish.
  * </ul>
  */
 public final class Deterministic {
@@ -84,5 +92,82 @@ public final class Deterministic {
   /** The {@link #exactSum} in column {@code i} of {@code r} over {@code n} rows, as a mean. */
   public static double mean(Row r, int i, long n) {
     return r.isNullAt(i) ? Double.NaN : mean(r.getDecimal(i), n);
+  }
+
+  /**
+   * Folds {@code rdd} with {@code add}: each partition's elements in their order, then the
+   * partitions' results in partition-index order, so the result is the same bits however tasks
+   * are scheduled (for a non-associative {@code add} such as float sums). Like {@code treeReduce}
+   * at depth 2, many partitions are first combined in groups of about sqrt(n) on the executors
+   * (one shuffle, sorted by partition index), so the driver receives about sqrt(n) results;
+   * {@code add} may update and return its first argument. Fails on an empty RDD, like {@code reduce}.
+   */
+  public static <T> T reduceInOrder(JavaRDD<T> rdd, Function2<T, T, T> add) {
+    int n = rdd.getNumPartitions();
+    JavaRDD<T> folded = rdd.mapPartitions(it -> fold(it, add), true);
+    int fan = Math.max(2, (int) Math.ceil(Math.sqrt(n)));
+    if (n > fan + n / fan) { // treeReduce's test for whether a level is worth a shuffle
+      JavaRDD<Tuple2<Integer, T>> indexed = folded.mapPartitionsWithIndex(
+          (i, it) -> it.hasNext() ? List.of(new Tuple2<>(i, it.next())).iterator() : List.<Tuple2<Integer, T>>of().iterator(),
+          true);
+      folded = JavaPairRDD.fromJavaRDD(indexed)
+          .repartitionAndSortWithinPartitions(new Groups((n + fan - 1) / fan, fan))
+          .values()
+          .mapPartitions(it -> fold(it, add), true);
+    }
+    Iterator<T> results = folded.collect().iterator(); // in partition order
+    if (!results.hasNext()) {
+      throw new UnsupportedOperationException("reduceInOrder of an empty collection");
+    }
+    try {
+      return fold(results, add).next();
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static <T> Iterator<T> fold(Iterator<T> it, Function2<T, T, T> add) throws Exception {
+    if (!it.hasNext()) {
+      return List.<T>of().iterator();
+    }
+    T acc = it.next();
+    while (it.hasNext()) {
+      acc = add.call(acc, it.next());
+    }
+    return List.of(acc).iterator();
+  }
+
+  /** Partition index i goes to group i / fan (groups of consecutive partitions). */
+  private static final class Groups extends Partitioner {
+    private static final long serialVersionUID = 1L;
+    private final int groups;
+    private final int fan;
+
+    Groups(int groups, int fan) {
+      this.groups = groups;
+      this.fan = fan;
+    }
+
+    @Override
+    public int numPartitions() {
+      return groups;
+    }
+
+    @Override
+    public int getPartition(Object key) {
+      return (Integer) key / fan;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Groups g && g.groups == groups && g.fan == fan;
+    }
+
+    @Override
+    public int hashCode() {
+      return 31 * groups + fan;
+    }
   }
 }

@@ -166,6 +166,34 @@ class KeslerModelTest {
         + "expansion siblings and 0 sampled negatives, found expansion full and 0 sampled negatives", e.getMessage());
   }
 
+  /**
+   * The same products in one sorted partition and in seven partitions in another order train
+   * bit-identical weights over five training tasks (whose models are summed in partition order,
+   * not in the order the tasks finish); a real change (another seed) changes them.
+   */
+  @Test
+  void sameRowsLaidOutTwoWaysTrainBitIdenticalWeights() {
+    var spark = SharedSpark.get();
+    StructType schema = new StructType().add("tokens", DataTypes.createArrayType(DataTypes.StringType))
+        .add("category", DataTypes.StringType);
+    List<Row> rows = new java.util.ArrayList<>();
+    String[][] data = {{"A > B", "bee"}, {"A > C > D", "dee"}, {"A > C > E", "eel"}, {"F", "fox"}, {"A > C", "sea"}};
+    for (int k = 0; k < 12; k++) {
+      for (String[] d : data) {
+        rows.add(RowFactory.create(List.of(d[1], "w" + k, "v" + (k * 7 % 5)), d[0]));
+      }
+    }
+    var df = spark.createDataFrame(rows, schema);
+    var one = df.coalesce(1).sortWithinPartitions("category");
+    var seven = df.repartition(7).sortWithinPartitions(org.apache.spark.sql.functions.col("category").desc());
+    java.util.function.Function<Long, KeslerClassifier> est = sd -> new KeslerClassifier().setTaxonomy(KeslerExpansionTest.T)
+        .setNumFeatures(1 << 12).setEpochs(3).setNumPartitions(5).setSampledNegatives(1).setSeed(sd);
+    float[] a = est.apply(42L).fit(one).weights();
+    float[] b = est.apply(42L).fit(seven).weights();
+    assertArrayEquals(a, b);
+    assertNotEquals(java.util.Arrays.hashCode(a), java.util.Arrays.hashCode(est.apply(7L).fit(one).weights()));
+  }
+
   @Test
   void beamSearchKeepsTheMoreProbablePath() {
     // Greedy: A (0.62) then B (0.12), path 0.074; F alone is 0.60.

@@ -83,6 +83,7 @@ final class KillHarness {
   private Map<String, Set<String>> baseFiles;
   private boolean built;
   private int referenceExit;
+  private Snapshot lastRerun;
 
   KillHarness(SparkSession spark, Path work, PrintStream log) {
     this.spark = spark;
@@ -149,6 +150,22 @@ final class KillHarness {
     return reference;
   }
 
+  /** The warehouse after the last plain rerun of the date ({@link #chain} or {@link #rerunUnchanged}); null before. */
+  Snapshot lastRerun() {
+    return lastRerun;
+  }
+
+  /** The registry's model versions and aliases in a snapshot: {@code models/budget/1}, {@code models/budget/aliases/current=2}. */
+  static List<String> registry(Snapshot s) {
+    List<String> out = new ArrayList<>();
+    s.dirs().forEach((d, files) -> {
+      if (d.startsWith("models/")) {
+        out.add(d.contains("/aliases/") ? d + "=" + String.join(",", files) : d);
+      }
+    });
+    return out;
+  }
+
   /**
    * Runs the date again over the uninterrupted run, with the same settings: every table and every
    * model directory must stay exactly as it was (no duplicate rows, no second model version).
@@ -160,7 +177,8 @@ final class KillHarness {
     if (s != referenceExit) {
       problems.add("the rerun ended with exit " + s + ", the first run with " + referenceExit);
     }
-    equal(reference, snapshot(wh), "after running the date twice", problems);
+    lastRerun = snapshot(wh);
+    equal(reference, lastRerun, "after running the date twice", problems);
     return problems;
   }
 
@@ -272,7 +290,8 @@ final class KillHarness {
           problems.add("the plain rerun ended with exit " + s + ", the uninterrupted run with " + referenceExit
               + ": " + summaryLine(read(work.resolve("chain-rerun.log"))) + ", see " + work.resolve("chain-rerun.log"));
         }
-        equal = equal(reference, snapshot(wh), "after a plain rerun", problems) && equal && s == referenceExit;
+        lastRerun = snapshot(wh);
+        equal = equal(reference, lastRerun, "after a plain rerun", problems) && equal && s == referenceExit;
         for (int k = 0; k < outcomes.size(); k++) {
           Outcome o = outcomes.get(k);
           List<String> all = new ArrayList<>(o.problems());

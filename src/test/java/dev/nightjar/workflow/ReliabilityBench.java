@@ -13,7 +13,9 @@ import java.util.Locale;
 /**
  * {@code jobs/bench reliability [--kills N]}: the full kill schedule of {@link KillHarness} (10
  * moments by default) and the bad-input corpus ({@link BadInputCorpus}), with one line:
- * {@code BENCH reliability kills=10 recovered=.. equal_after_rerun=.. bad_input_cases=.. handled=.. rows_lost=..}.
+ * {@code BENCH reliability kills=10 recovered=.. equal_after_rerun=.. registry_identical=.. bad_input_cases=.. handled=.. rows_lost=..}
+ * ({@code registry_identical}: the registry's versions and aliases after the last plain rerun are
+ * the uninterrupted run's).
  */
 public final class ReliabilityBench implements Job {
   @Override
@@ -74,13 +76,21 @@ public final class ReliabilityBench implements Job {
     // The chain already ends with a plain rerun over a complete run; the independent mode checks it apart.
     List<String> rerun = independent ? h.rerunUnchanged() : List.of();
     rerun.forEach(f -> System.out.println("reliability: rerun " + f));
+    // "Rerunning a date publishes nothing new": the registry's versions and aliases after the last
+    // plain rerun (chained: after every kill and resume) must be the uninterrupted run's.
+    List<String> registry = KillHarness.registry(h.reference());
+    List<String> registryAfter = h.lastRerun() == null ? List.of() : KillHarness.registry(h.lastRerun());
+    boolean registrySame = h.lastRerun() != null && registry.equals(registryAfter);
+    System.out.println("reliability: registry of the uninterrupted run " + registry);
+    System.out.println("reliability: registry after the " + (independent ? "plain rerun" : "chained run and a plain rerun")
+        + " " + registryAfter);
     BadInputCorpus.Summary bad = context.flag("skip-bad-inputs") ? new BadInputCorpus.Summary(0, 0, 0, List.of())
         : BadInputCorpus.runAll(work.resolve("bad-inputs"));
     bad.failures().forEach(f -> System.out.println("reliability: bad input " + f));
     System.out.printf(Locale.ROOT, "BENCH reliability kills=%d killed=%d consistent=%d recovered=%d equal_after_rerun=%d mode=%s "
-        + "rerun_identical=%s bad_input_cases=%d handled=%d rows_lost=%d kill_seconds=%.0f%n", schedule.size(), killed,
+        + "rerun_identical=%s registry_identical=%s bad_input_cases=%d handled=%d rows_lost=%d kill_seconds=%.0f%n", schedule.size(), killed,
         consistent, recovered, equal, independent ? "independent" : "chained",
-        (independent ? rerun.isEmpty() : !outcomes.isEmpty() && outcomes.get(outcomes.size() - 1).equalAfterRerun()) ? "yes" : "no", bad.cases(), bad.handled(), bad.rowsLost(), killSeconds);
+        (independent ? rerun.isEmpty() : !outcomes.isEmpty() && outcomes.get(outcomes.size() - 1).equalAfterRerun()) ? "yes" : "no", registrySame ? "yes" : "no", bad.cases(), bad.handled(), bad.rowsLost(), killSeconds);
     return JobResult.builder(name()).metric("kills", schedule.size()).metric("recovered", recovered)
         .metric("equal_after_rerun", equal).build();
   }
