@@ -15,6 +15,12 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * The annotators' review queue (table {@value #TABLE}, by {@code ds}), written by {@code
@@ -81,19 +87,19 @@ public final class CategoryReview {
             col("previous_category"), col("previous_confidence"), col("model_version"));
     // At most max-rows rows, already in rank order: numbered on the driver, not by a window
     // without a partition (which Spark would run on one partition and warn about).
-    java.util.List<Row> top = candidates.collectAsList();
-    java.util.List<Row> ranked = new java.util.ArrayList<>(top.size());
+    List<Row> top = candidates.collectAsList();
+    List<Row> ranked = new ArrayList<>(top.size());
     for (int i = 0; i < top.size(); i++) {
       Object[] values = new Object[top.get(i).size() + 1];
       values[0] = i + 1;
       for (int j = 0; j < top.get(i).size(); j++) {
         values[j + 1] = top.get(i).get(j);
       }
-      ranked.add(org.apache.spark.sql.RowFactory.create(values));
+      ranked.add(RowFactory.create(values));
     }
-    org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType()
-        .add("rank", org.apache.spark.sql.types.DataTypes.IntegerType, false);
-    for (org.apache.spark.sql.types.StructField f : candidates.schema().fields()) {
+    StructType schema = new StructType()
+        .add("rank", DataTypes.IntegerType, false);
+    for (StructField f : candidates.schema().fields()) {
       schema = schema.add(f);
     }
     return candidates.sparkSession().createDataFrame(ranked, schema);

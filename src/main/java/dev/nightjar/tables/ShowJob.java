@@ -93,7 +93,7 @@ public final class ShowJob implements Job {
   /** Where a Delta table named {@code spec} would be: under the warehouse root, or the path itself. */
   private static String deltaLocation(JobContext context, String spec) {
     String root = Settings.string(context.config(), "warehouse.root");
-    return Inputs.TABLE_NAME.matcher(spec).matches() ? new Warehouse(null, root).tablePath(spec) : spec;
+    return Inputs.TABLE_NAME.matcher(spec).matches() ? Warehouse.tablePath(root, spec) : spec;
   }
 
   /** The schema, rows per ds, the total and the sample: as text for people, or one JSON object. */

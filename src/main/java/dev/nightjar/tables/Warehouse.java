@@ -42,7 +42,12 @@ public final class Warehouse {
   }
 
   public String tablePath(String table) {
-    return root + "/" + table;
+    return tablePath(root, table);
+  }
+
+  /** Where table {@code table} lives under warehouse root {@code root} (no Spark needed). */
+  public static String tablePath(String root, String table) {
+    return (root.endsWith("/") ? root.substring(0, root.length() - 1) : root) + "/" + table;
   }
 
   public boolean exists(String table) {
