@@ -201,12 +201,13 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
       int totalEpochs = intOf(epochs);
       for (int epoch = 0; epoch < totalEpochs; epoch++) {
         final int ep = epoch;
-        Broadcast<float[]> current = jsc.broadcast(model);
+        final boolean last = epoch == totalEpochs - 1;
+        Broadcast<FloatArrays.Holder> current = jsc.broadcast(new FloatArrays.Holder(model));
         // Summed in partition order: the same bits whichever task finishes first.
         Partial sum = Deterministic.reduceInOrder(
             examples.mapPartitions(it -> {
-                  float[] local = current.value().clone();
-                  double[] lr = trainer.epoch(local, it, ep);
+                  float[] local = current.value().array().clone();
+                  double[] lr = trainer.epoch(local, it, ep, last);
                   return List.of(new Partial(local, lr[0], lr[1], 1)).iterator();
                 }),
             Partial::add);
@@ -218,7 +219,11 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
           next[j + 1] = sum.model[j + 1] - (sum.tasks - 1) * model[j + 1];
         }
         model = next;
-        LOG.info("Kesler epoch {}: {} rows, mean log-loss {}", epoch + 1, (long) sum.rows, sum.loss / Math.max(1, sum.rows));
+        if (last) {
+          LOG.info("Kesler epoch {}: {} rows, mean log-loss {}", epoch + 1, (long) sum.rows, sum.loss / Math.max(1, sum.rows));
+        } else {
+          LOG.info("Kesler epoch {}: {} rows", epoch + 1, (long) sum.rows);
+        }
       }
       float[] weights = new float[nf];
       for (int i = 0; i < nf; i++) {
@@ -272,10 +277,22 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
 
   /** A task's model after one epoch, summed with the others' in partition order. */
   static final class Partial implements java.io.Serializable {
-    final float[] model;
+    private static final long serialVersionUID = 2L;
+    // Shipped in bulk (see FloatArrays): Java serialization writes a float[] value by value.
+    transient float[] model;
     final double loss;
     final double rows;
     final int tasks;
+
+    private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+      out.defaultWriteObject();
+      FloatArrays.write(out, model);
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
+      in.defaultReadObject();
+      model = FloatArrays.read(in);
+    }
 
     Partial(float[] model, double loss, double rows, int tasks) {
       this.model = model;

@@ -528,8 +528,13 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
         try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(fs.create(new Path(dir, "weights.bin"), true), 1 << 16))) {
           out.writeInt(FORMAT);
           out.writeInt(model.weights.length);
-          for (float f : model.weights) {
-            out.writeFloat(f);
+          // Big-endian floats, as DataOutputStream.writeFloat writes them, in bulk.
+          java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 18);
+          for (int off = 0; off < model.weights.length; off += buf.capacity() / 4) {
+            int n = Math.min(buf.capacity() / 4, model.weights.length - off);
+            buf.clear();
+            buf.asFloatBuffer().put(model.weights, off, n);
+            out.write(buf.array(), 0, 4 * n);
           }
         }
       } catch (IOException e) {
@@ -572,9 +577,19 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
       if (format != FORMAT) {
         throw new IOException(dir + "/weights.bin: expected format " + FORMAT + ", found " + format);
       }
-      w = new float[in.readInt()];
-      for (int i = 0; i < w.length; i++) {
-        w[i] = in.readFloat();
+      int length = in.readInt();
+      if (length < 0) {
+        throw new IOException(dir + "/weights.bin: expected a non-negative weight count, found " + length);
+      }
+      w = new float[length];
+      // In bulk: value by value, DataInputStream took ~2 s for 2^22 weights before the JIT caught up.
+      byte[] bytes = new byte[1 << 18];
+      java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
+      for (int off = 0; off < length; off += bytes.length / 4) {
+        int n = Math.min(bytes.length / 4, length - off);
+        in.readFully(bytes, 0, 4 * n);
+        buf.clear();
+        buf.asFloatBuffer().get(w, off, n);
       }
     }
     Map<String, Object> info = (Map<String, Object>) meta.getOrDefault("info", Map.of());

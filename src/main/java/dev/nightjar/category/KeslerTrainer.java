@@ -47,9 +47,11 @@ public final class KeslerTrainer implements Serializable {
   /**
    * One pass over {@code examples}, updating {@code model} in place.
    *
-   * @return the summed weighted log-loss and the number of rows, for progress logs
+   * @param measureLoss whether to sum the log-loss (only logged; a logarithm per row costs ~5% of
+   *     a pointwise epoch, so the classifier asks for it on the last epoch only)
+   * @return the summed weighted log-loss (0 unless measured) and the number of rows, for progress logs
    */
-  public double[] epoch(float[] model, Iterator<Example> examples, int epoch) {
+  public double[] epoch(float[] model, Iterator<Example> examples, int epoch, boolean measureLoss) {
     if (prefixes == null) {
       prefixes = KeslerFeatures.prefixes(taxonomy);
     }
@@ -79,7 +81,8 @@ public final class KeslerTrainer implements Serializable {
               z += model[2 * indices[k]] * value;
             }
             z += model[2 * indices[m]];
-            double p = 1.0 / (1.0 + Math.exp(-z));
+            double e = Math.exp(-z);
+            double p = 1.0 / (1.0 + e);
             float g = (float) ((p - (label ? 1.0 : 0.0)) * ex.weight());
             for (int k = 0; k <= m; k++) {
               int j = 2 * indices[k];
@@ -89,7 +92,11 @@ public final class KeslerTrainer implements Serializable {
               model[j + 1] = acc;
               model[j] -= lr * grad / (float) Math.sqrt(acc + 1e-8f);
             }
-            lossAndRows[0] += ex.weight() * (label ? softplus(-z) : softplus(z));
+            if (measureLoss) {
+              // softplus(-z) = log(1 + e) and softplus(z) = z + log(1 + e), from e = exp(-z) above.
+              double lp = e > 1e300 ? -z : Math.log1p(e);
+              lossAndRows[0] += ex.weight() * (label ? lp : z + lp);
+            }
             lossAndRows[1] += 1;
           });
     }
@@ -179,9 +186,5 @@ public final class KeslerTrainer implements Serializable {
       }
     }
     return lossAndRows;
-  }
-
-  static double softplus(double z) {
-    return z > 30 ? z : Math.log1p(Math.exp(z));
   }
 }
