@@ -66,6 +66,10 @@ public final class SparkSessions {
     m.put("spark.sql.shuffle.partitions", String.valueOf(Math.max(2, 2 * cores)));
     m.put("spark.ui.enabled", "false");
     m.put("spark.databricks.delta.snapshotPartitions", "2");
+    // Compiled query code is cached by its source; the default 100 entries evict and recompile
+    // the same Delta log and table queries action after action (the sample nightly: 1,245
+    // compilations, 821 with the larger cache, ~10% less CPU).
+    m.put("spark.sql.codegen.cache.maxEntries", "2000");
     return m;
   }
 

@@ -10,8 +10,14 @@ import dev.nightjar.tables.Warehouse;
 import dev.nightjar.taxonomy.Taxonomy;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * {@code jobs/run generate-sample}: writes a deterministic synthetic world into the warehouse
@@ -90,16 +96,70 @@ public final class GenerateSampleJob implements Job {
             : (int) Math.max(w.spark().sparkContext().defaultParallelism(), o.products() / 100_000);
     ProductGenerator generator = new ProductGenerator(taxonomy, o.seed(), o.badRowShare());
     JobResult.Builder result = JobResult.builder(name());
-    context.stage("write taxonomy (" + taxonomy.size() + " categories)");
-    result.rows(TAXONOMY, w.replaceAll(TAXONOMY, SampleTables.taxonomy(w.spark(), taxonomy)));
-    context.stage("generate " + o.products() + " products");
-    result.rows(PRODUCTS, w.replaceAll(PRODUCTS, SampleTables.products(w.spark(), generator, o.products(), partitions)));
+    // Tables that do not read each other are written side by side: a small Delta write is mostly
+    // one driver thread planning and committing, so two at a time keep both cores busy.
+    inParallel(result, List.of(
+        () -> {
+          context.stage("write taxonomy (" + taxonomy.size() + " categories)");
+          return JobResult.builder(name()).rows(TAXONOMY, w.replaceAll(TAXONOMY, SampleTables.taxonomy(w.spark(), taxonomy))).build();
+        },
+        () -> {
+          context.stage("generate " + o.products() + " products");
+          return JobResult.builder(name())
+              .rows(PRODUCTS, w.replaceAll(PRODUCTS, SampleTables.products(w.spark(), generator, o.products(), partitions))).build();
+        }));
     SampleWorld world =
         new SampleWorld(o.seed(), taxonomy, generator, o.products(), partitions, w.read(PRODUCTS));
+    List<Callable<JobResult>> datasets = new ArrayList<>();
     for (SampleDataset d : ServiceLoader.load(SampleDataset.class, GenerateSampleJob.class.getClassLoader())) {
-      context.stage("generate " + d.name());
-      d.write(context, world, w, result);
+      datasets.add(() -> {
+        context.stage("generate " + d.name());
+        JobResult.Builder part = JobResult.builder(name());
+        d.write(context, world, w, part);
+        return part.build();
+      });
     }
+    inParallel(result, datasets);
     return result.metric("seed", o.seed()).build();
+  }
+
+  /**
+   * Runs the writers at once, each on its own thread (new threads, so each starts from this
+   * thread's Spark job properties), then adds their rows and metrics to {@code into} in list order,
+   * so the result does not depend on which finished first. The first failure is rethrown after
+   * all have ended.
+   */
+  private static void inParallel(JobResult.Builder into, List<Callable<JobResult>> writers) {
+    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, writers.size()), r -> {
+      Thread t = new Thread(r, "generate-sample-writer");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<Future<JobResult>> futures = new ArrayList<>();
+      for (Callable<JobResult> c : writers) {
+        futures.add(pool.submit(c));
+      }
+      RuntimeException failure = null;
+      for (Future<JobResult> f : futures) {
+        try {
+          JobResult r = f.get();
+          r.rowsWritten().forEach(into::rows);
+          r.metrics().forEach(into::metric);
+        } catch (ExecutionException e) {
+          if (failure == null) {
+            failure = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("generate-sample was interrupted", e);
+        }
+      }
+      if (failure != null) {
+        throw failure;
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 }
