@@ -238,14 +238,33 @@ public final class Warehouse {
     return java.util.Optional.ofNullable(best);
   }
 
-  /** Rows written by the table's latest commit, from Delta's own operation metrics. */
+  /**
+   * Rows written by the table's latest commit, from Delta's own operation metrics, read from the
+   * commit file itself: a history query plans and runs Spark jobs for one number after every write.
+   */
   public long lastCommitRows(String table) {
-    Row last =
-        DeltaTable.forPath(spark, tablePath(table)).history(1).select("operationMetrics").first();
-    scala.collection.Map<String, String> metrics = last.getMap(0);
-    if (metrics == null || metrics.get("numOutputRows").isEmpty()) {
-      return 0L;
+    String path = tablePath(table);
+    long version = org.apache.spark.sql.delta.DeltaLog.forTable(spark, path).unsafeVolatileSnapshot().version();
+    Path commit = new Path(new Path(path, "_delta_log"), String.format(java.util.Locale.ROOT, "%020d.json", version));
+    try {
+      FileSystem fs = commit.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      try (java.io.BufferedReader r = new java.io.BufferedReader(
+          new java.io.InputStreamReader(fs.open(commit), java.nio.charset.StandardCharsets.UTF_8))) {
+        for (String line = r.readLine(); line != null; line = r.readLine()) {
+          if (line.contains("\"commitInfo\"")) {
+            com.fasterxml.jackson.databind.JsonNode info = COMMIT_JSON.readTree(line).path("commitInfo");
+            if (!info.isMissingNode()) {
+              com.fasterxml.jackson.databind.JsonNode rows = info.path("operationMetrics").path("numOutputRows");
+              return rows.isMissingNode() ? 0L : Long.parseLong(rows.asText());
+            }
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("Cannot read commit " + commit + " of table " + table, e);
     }
-    return Long.parseLong(metrics.get("numOutputRows").get());
+    return 0L;
   }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper COMMIT_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 }

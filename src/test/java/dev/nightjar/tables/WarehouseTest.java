@@ -29,4 +29,14 @@ class WarehouseTest {
     assertEquals(3, w.read("t", d2).count());
     assertEquals(List.of("t"), w.tables());
   }
+
+  @Test
+  void replaceAllCountsTheRowsOfEachCommit(@TempDir Path dir) {
+    Warehouse w = new Warehouse(spark, dir.toString());
+    assertEquals(5, w.replaceAll("s", spark.range(5).toDF("n")));
+    assertEquals(0, w.replaceAll("s", spark.range(0).toDF("n")), "an empty snapshot writes no rows");
+    assertEquals(7, w.replaceAll("s", spark.range(7).toDF("n")));
+    assertEquals(7, w.lastCommitRows("s"), "read again from the same commit");
+    assertEquals(7, w.read("s").count());
+  }
 }
