@@ -5,16 +5,16 @@ import java.io.Serializable;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.NoSuchElementException;
-import java.util.Set;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.types.UTF8String;
 
 /**
  * The per-query fold of {@link QueryEntropy#fold}: over one partition of the classified log,
@@ -24,7 +24,7 @@ import org.apache.spark.sql.types.StructType;
  * rows, never on how the log was partitioned or ordered: bit-identical on any cluster, without
  * decimals.
  */
-final class EntropyFold implements MapPartitionsFunction<Row, Row> {
+final class EntropyFold implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
   private static final long serialVersionUID = 1L;
 
   /** The input columns, in order. */
@@ -74,9 +74,18 @@ final class EntropyFold implements MapPartitionsFunction<Row, Row> {
   record Table(String[] tops, long[] topSizes, String[] subPaths, long[] subSizes) implements Serializable {}
 
   private final Table cats;
+  /** {@link Table#tops} in Spark's string type, made once per task. */
+  private transient UTF8String[] topNames;
 
   EntropyFold(Table cats) {
     this.cats = cats;
+  }
+
+  private UTF8String[] topNames() {
+    if (topNames == null) {
+      topNames = Arrays.stream(cats.tops()).map(UTF8String::fromString).toArray(UTF8String[]::new);
+    }
+    return topNames;
   }
 
   private static final double LN2 = StrictMath.log(2.0);
@@ -92,20 +101,24 @@ final class EntropyFold implements MapPartitionsFunction<Row, Row> {
   }
 
   @Override
-  public Iterator<Row> call(Iterator<Row> in) {
+  public Iterator<InternalRow> call(Iterator<InternalRow> in) {
     return new Iterator<>() {
-      private final ArrayDeque<Row> ready = new ArrayDeque<>();
+      private final ArrayDeque<InternalRow> ready = new ArrayDeque<>();
       // The queries of the current hash: one, unless two queries' hashes collide.
-      private final Map<String, Group> open = new HashMap<>();
+      private final Map<UTF8String, Group> open = new HashMap<>();
       private long hash;
 
       @Override
       public boolean hasNext() {
         while (ready.isEmpty() && in.hasNext()) {
-          Row r = in.next();
+          // The input rows are Spark's own, reused by the next call: read in place, strings copied
+          // only when kept (a refused row's, a new query's).
+          InternalRow r = in.next();
           if (!r.isNullAt(0)) {
-            ready.add(RowFactory.create(r.getString(0), r.getString(1), null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null));
+            GenericInternalRow out = new GenericInternalRow(OUTPUT.size());
+            out.update(0, r.getUTF8String(0).clone());
+            out.update(1, r.isNullAt(1) ? null : r.getUTF8String(1).clone());
+            ready.add(out);
             continue;
           }
           long h = r.getLong(8);
@@ -113,8 +126,14 @@ final class EntropyFold implements MapPartitionsFunction<Row, Row> {
             flush();
           }
           hash = h;
-          open.computeIfAbsent(r.getString(2), Group::new)
-              .add(r.getLong(3), r.getLong(4), r.getLong(5), r.getInt(6), r.isNullAt(7) ? -1 : r.getInt(7));
+          UTF8String q = r.getUTF8String(2);
+          Group g = open.get(q);
+          if (g == null) {
+            q = q.clone();
+            g = new Group(q);
+            open.put(q, g);
+          }
+          g.add(r.getLong(3), r.getLong(4), r.getLong(5), r.getInt(6), r.isNullAt(7) ? -1 : r.getInt(7));
         }
         if (ready.isEmpty() && !in.hasNext()) {
           flush();
@@ -124,13 +143,13 @@ final class EntropyFold implements MapPartitionsFunction<Row, Row> {
 
       private void flush() {
         for (Group g : open.values()) {
-          ready.add(g.finish(cats));
+          ready.add(g.finish(cats, topNames()));
         }
         open.clear();
       }
 
       @Override
-      public Row next() {
+      public InternalRow next() {
         if (!hasNext()) {
           throw new NoSuchElementException();
         }
@@ -160,27 +179,122 @@ final class EntropyFold implements MapPartitionsFunction<Row, Row> {
     }
   }
 
+  /**
+   * An open-addressing map of long keys to long values: a query's products, cells and spellings
+   * without a boxed Long per log row.
+   */
+  static final class LongMap {
+    private long[] keys = new long[16];
+    private long[] values = new long[16];
+    private boolean[] used = new boolean[16];
+    private int size;
+
+    int size() {
+      return size;
+    }
+
+    /** The slot of {@code key}, claimed for it (value 0) when absent; {@link #isNew} tells which. */
+    private int slot(long key) {
+      if (2 * (size + 1) > keys.length) {
+        grow();
+      }
+      int mask = keys.length - 1;
+      int i = (int) mix(key) & mask;
+      while (used[i] && keys[i] != key) {
+        i = (i + 1) & mask;
+      }
+      fresh = !used[i];
+      if (fresh) {
+        used[i] = true;
+        keys[i] = key;
+        values[i] = 0;
+        size++;
+      }
+      return i;
+    }
+
+    private boolean fresh;
+
+    /** Adds {@code key}; true when it was absent. */
+    boolean add(long key) {
+      slot(key);
+      return fresh;
+    }
+
+    /** The value of {@code key}, set to {@code value} when absent. */
+    long putIfAbsent(long key, long value) {
+      int i = slot(key);
+      if (fresh) {
+        values[i] = value;
+      }
+      return values[i];
+    }
+
+    /** Keeps the larger of {@code key}'s value and {@code value}. */
+    void putMax(long key, long value) {
+      int i = slot(key);
+      values[i] = fresh ? value : Math.max(values[i], value);
+    }
+
+    /** The keys, in no particular order, with their values in {@code valuesOut} (of length size). */
+    long[] keys(long[] valuesOut) {
+      long[] out = new long[size];
+      int c = 0;
+      for (int i = 0; i < keys.length; i++) {
+        if (used[i]) {
+          out[c] = keys[i];
+          if (valuesOut != null) {
+            valuesOut[c] = values[i];
+          }
+          c++;
+        }
+      }
+      return out;
+    }
+
+    private void grow() {
+      long[] k = keys;
+      long[] v = values;
+      boolean[] u = used;
+      keys = new long[2 * k.length];
+      values = new long[2 * k.length];
+      used = new boolean[2 * k.length];
+      size = 0;
+      for (int i = 0; i < k.length; i++) {
+        if (u[i]) {
+          values[slot(k[i])] = v[i];
+        }
+      }
+    }
+
+    private static long mix(long x) {
+      x *= 0x9E3779B97F4A7C15L;
+      return x ^ (x >>> 29);
+    }
+  }
+
   /** The good rows of one query seen so far, as distinct-result counts per (top, sub) cell. */
   private static final class Group {
-    final String query;
+    final UTF8String query;
     long rows;
     /** Cell key (top id << 32 | sub id + 1) to its index in {@link #r}. */
-    final Map<Long, Integer> cellIndex = new HashMap<>();
+    final LongMap cellIndex = new LongMap();
     long[] r = new long[8];
-    final Set<Long> products = new HashSet<>();
-    final Map<Long, Long> spellings = new HashMap<>();
+    final LongMap products = new LongMap();
+    /** Spelling hash to its largest searches. */
+    final LongMap spellings = new LongMap();
 
-    Group(String query) {
+    Group(UTF8String query) {
       this.query = query;
     }
 
     void add(long rawHash, long searches, long product, int topId, int subId) {
       rows++;
-      spellings.merge(rawHash, searches, Math::max);
+      spellings.putMax(rawHash, searches);
       if (!products.add(product)) {
         return; // a repeated result (a product lies in one cell)
       }
-      Integer i = cellIndex.computeIfAbsent(cellKey(topId, subId), k -> cellIndex.size());
+      int i = (int) cellIndex.putIfAbsent(cellKey(topId, subId), cellIndex.size());
       if (i == r.length) {
         r = Arrays.copyOf(r, 2 * i);
       }
@@ -191,14 +305,10 @@ final class EntropyFold implements MapPartitionsFunction<Row, Row> {
       return ((long) topId << 32) | (subId + 1L);
     }
 
-    Row finish(Table t) {
+    InternalRow finish(Table t, UTF8String[] topNames) {
       // The cells in (top id, sub id) order, a missing second level first: the order of every sum.
       int cells = cellIndex.size();
-      long[] keys = new long[cells];
-      int c = 0;
-      for (long k : cellIndex.keySet()) {
-        keys[c++] = k;
-      }
+      long[] keys = cellIndex.keys(null);
       Arrays.sort(keys);
       int[] top = new int[cells];
       int[] sub = new int[cells];
@@ -206,7 +316,7 @@ final class EntropyFold implements MapPartitionsFunction<Row, Row> {
       for (int i = 0; i < cells; i++) {
         top[i] = (int) (keys[i] >>> 32);
         sub[i] = (int) (keys[i] & 0xffffffffL) - 1;
-        r[i] = this.r[cellIndex.get(keys[i])];
+        r[i] = this.r[(int) cellIndex.putIfAbsent(keys[i], -1)];
       }
       // Level 1: the cells of a top-level category are adjacent.
       int k1 = 0;
@@ -231,8 +341,8 @@ final class EntropyFold implements MapPartitionsFunction<Row, Row> {
       int bestTop = ids1[best];
       // Level 2: the children of the top category, over results that have a second level.
       Sums l2 = new Sums();
-      Integer[] ids2 = new Integer[cells];
-      Long[] r2 = new Long[cells];
+      int[] ids2 = new int[cells];
+      long[] r2 = new long[cells];
       for (int i = 0; i < cells; i++) {
         if (top[i] == bestTop && sub[i] >= 0) {
           l2.add(r[i], t.subSizes()[sub[i]]);
@@ -240,20 +350,19 @@ final class EntropyFold implements MapPartitionsFunction<Row, Row> {
           r2[l2.k - 1] = r[i];
         }
       }
+      long[] maxSearches = new long[spellings.size()];
+      spellings.keys(maxSearches);
       long volume = 0;
-      for (long v : spellings.values()) {
+      for (long v : maxSearches) {
         volume += v;
       }
-      Integer[] l1Ids = new Integer[k1];
-      Long[] l1R = new Long[k1];
-      for (int i = 0; i < k1; i++) {
-        l1Ids[i] = ids1[i];
-        l1R[i] = r1[i];
-      }
-      Row out = RowFactory.create(null, null, query, l1.n, bestTop, t.tops()[bestTop],
+      return new GenericInternalRow(new Object[] {null, null, query, l1.n, bestTop, topNames[bestTop],
           entropy(l1.n, l1.sc, l1.k), entropy(l1.a, l1.sa, l1.k), entropy(l2.n, l2.sc, l2.k), entropy(l2.a, l2.sa, l2.k),
-          l1.a, l2.n, l2.a, volume, rows, l1Ids, l1R, Arrays.copyOf(ids2, l2.k), Arrays.copyOf(r2, l2.k));
-      return out;
+          l1.a, l2.n, l2.a, volume, rows,
+          UnsafeArrayData.fromPrimitiveArray(Arrays.copyOf(ids1, k1)),
+          UnsafeArrayData.fromPrimitiveArray(Arrays.copyOf(r1, k1)),
+          UnsafeArrayData.fromPrimitiveArray(Arrays.copyOf(ids2, l2.k)),
+          UnsafeArrayData.fromPrimitiveArray(Arrays.copyOf(r2, l2.k))});
     }
   }
 }

@@ -85,6 +85,11 @@ public final class EntropyJob implements Job {
    */
   static final long BROADCAST_MAX_PRODUCTS = 5_000_000;
 
+  /** Log input bytes per partition of the fold (see {@link Computation#foldPartitions}). */
+  static final long FOLD_PARTITION_BYTES = 4L << 20;
+
+  static final int FOLD_MAX_PARTITIONS = 4096;
+
   /** Quantiles of the entropy distribution the job logs. */
   static final double[] QUANTILES = {0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99};
 
@@ -256,8 +261,13 @@ public final class EntropyJob implements Job {
         // all read this small result (a row per query and per refused row).
         boolean uniqueHashes =
             c.catalog.select(functions.xxhash64(col(QueryEntropy.PRODUCT_ID))).distinct().count() == c.catalogSize;
+        int partitions = foldPartitions(log);
+        int outputPartitions = Math.min(partitions, log.sparkSession().sparkContext().defaultParallelism());
+        // Folded in many small partitions, then merged without a shuffle into a few for what
+        // follows (a row per query: little data).
         c.folded = QueryEntropy.fold(
-                classify(log, c.cats, c.catalogSize <= BROADCAST_MAX_PRODUCTS, uniqueHashes), c.cats)
+                classify(log, c.cats, c.catalogSize <= BROADCAST_MAX_PRODUCTS, uniqueHashes), c.cats, partitions)
+            .coalesce(outputPartitions)
             .persist(StorageLevel.MEMORY_AND_DISK());
         Column reason = col(Quarantine.REASON);
         c.counts = new java.util.TreeMap<>();
@@ -270,6 +280,23 @@ public final class EntropyJob implements Job {
         c.close();
         throw e;
       }
+    }
+
+    /**
+     * The fold's partitions: one per {@value #FOLD_PARTITION_BYTES} bytes of log input (Spark's
+     * estimate from the files), at least the shuffle's default, at most {@value
+     * #FOLD_MAX_PARTITIONS}. Sorting a partition of a few
+     * hundred thousand rows stays within the processor's caches; sorting millions (4 partitions
+     * of a 10M-row log) waited on memory for every row it read back.
+     */
+    static int foldPartitions(Dataset<Row> log) {
+      long bytes = ((org.apache.spark.sql.classic.Dataset<Row>) log).queryExecution().optimizedPlan().stats()
+          .sizeInBytes().longValue();
+      int min = Integer.parseInt(log.sparkSession().conf().get("spark.sql.shuffle.partitions"));
+      if (bytes == Long.MAX_VALUE) {
+        return min; // a source without size estimates
+      }
+      return (int) Math.max(min, Math.min(FOLD_MAX_PARTITIONS, bytes / FOLD_PARTITION_BYTES + 1));
     }
 
     long catalogSize() {

@@ -12,13 +12,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.TreeMap;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.api.java.UDF7;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.functions;
@@ -212,17 +213,24 @@ public final class QueryEntropy {
    *     {@value #QUERY} is normalized and {@value #TOP_ID} not null; a product repeated for a
    *     query counts once; a normalized query's volume is the sum over its spellings ({@value
    *     #RAW_HASH}) of their largest {@value #SEARCHES}
+   * @param partitions the shuffle's partitions (the result has as many)
    */
-  public static Dataset<Row> fold(Dataset<Row> classified, Categories cats) {
+  public static Dataset<Row> fold(Dataset<Row> classified, Categories cats, int partitions) {
     Column[] in = Arrays.stream(EntropyFold.INPUT).map(functions::col).toArray(Column[]::new);
     // Sorting, not hash aggregation (no map of every (query, product) pair, spills gracefully),
     // and on one long key: a radix sort of prefixes, where sorting by the query string and the
     // category ids compared whole rows for every pair of the same query.
-    return classified.withColumn(EntropyFold.QUERY_HASH, functions.xxhash64(col(QUERY)))
+    Dataset<Row> sorted = classified.withColumn(EntropyFold.QUERY_HASH, functions.xxhash64(col(QUERY)))
         .select(in)
-        .repartition(col(EntropyFold.QUERY_HASH))
-        .sortWithinPartitions(EntropyFold.QUERY_HASH)
-        .mapPartitions(new EntropyFold(cats.table()), Encoders.row(EntropyFold.OUTPUT));
+        .repartition(partitions, col(EntropyFold.QUERY_HASH))
+        .sortWithinPartitions(EntropyFold.QUERY_HASH);
+    // The fold reads Spark's rows in place: as external Rows (a Row, a String and six boxed
+    // numbers per log row) the conversion cost more than the fold itself.
+    JavaRDD<InternalRow> folded =
+        ((org.apache.spark.sql.classic.Dataset<Row>) sorted).queryExecution().toRdd().toJavaRDD()
+            .mapPartitions(new EntropyFold(cats.table()));
+    return ((org.apache.spark.sql.classic.SparkSession) sorted.sparkSession())
+        .internalCreateDataFrame(folded.rdd(), EntropyFold.OUTPUT, false);
   }
 
   /** The type of {@value #SHOW_CATEGORIES}. */

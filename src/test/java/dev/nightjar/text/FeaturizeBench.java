@@ -94,14 +94,16 @@ public final class FeaturizeBench implements Job {
         context.runDate(), true, java.util.Map.of(), java.util.Set.of()));
     double jobS = seconds(t1);
 
-    // Read back: the table the category jobs read against the raw products they would otherwise read.
+    // Read back: the columns the category jobs read of the table (CategoryData: the id and the
+    // terms) against the raw products they would otherwise read and featurize themselves.
     context.stage("read back");
     String table = work.resolve("warehouse").resolve(FeaturizeJob.OUTPUT).toString();
     double readFeaturesS = Double.MAX_VALUE;
     double readRawS = Double.MAX_VALUE;
     for (int r = 0; r < 2; r++) {
       long t = System.nanoTime();
-      spark.read().format("delta").load(table).write().format("noop").mode("overwrite").save();
+      spark.read().format("delta").load(table).select(ProductText.PRODUCT_ID, ProductFeaturizer.TERMS)
+          .write().format("noop").mode("overwrite").save();
       readFeaturesS = Math.min(readFeaturesS, seconds(t));
       t = System.nanoTime();
       spark.read().parquet(input).write().format("noop").mode("overwrite").save();
