@@ -163,7 +163,7 @@ public final class NightlyJob implements Job {
     // With --json the progress lines go to stderr and only the JSON summary to stdout.
     java.io.PrintStream lines = ctx.json() ? ctx.err() : ctx.out();
     if (req.dryRun()) {
-      return new NightlyRunner(launcher, lines).run(req);
+      return new NightlyRunner(launcher, lines, o.inProcess()).run(req);
     }
     if (o.inProcess() && ctx.flag("ui")) {
       ctx.spark(); // the actions share this session: build it with the UI first
@@ -172,7 +172,7 @@ public final class NightlyJob implements Job {
     String what = "jobs/nightly " + (o.dates().size() == 1 ? "--date " + o.dates().get(0)
         : "--from " + o.dates().get(0) + " --to " + o.dates().get(o.dates().size() - 1));
     try (WarehouseLock lock = WarehouseLock.acquire(warehouse, what, ctx.flag("break-lock"))) {
-      return new NightlyRunner(launcher, lines).run(req);
+      return new NightlyRunner(launcher, lines, o.inProcess()).run(req);
     }
   }
 

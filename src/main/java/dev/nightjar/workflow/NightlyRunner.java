@@ -51,12 +51,23 @@ public final class NightlyRunner {
 
   private final ActionLauncher launcher;
   private final PrintStream out;
-  /** Every action launched in this run, for the JSON summary. */
-  private final List<Map<String, Object>> launched = new ArrayList<>();
+  private final boolean parallelPaths;
+  /** Every action launched in this run, for the JSON summary (listed in the run's order). */
+  private final Map<ActionRun, Map<String, Object>> launched = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
 
   public NightlyRunner(ActionLauncher launcher, PrintStream out) {
+    this(launcher, out, false);
+  }
+
+  /**
+   * With {@code parallelPaths}, the paths of a fork run side by side, each on its own thread (as
+   * Oozie runs them): for actions that share this JVM's Spark session, whose small jobs leave
+   * most of the second core idle while one driver thread plans and commits.
+   */
+  public NightlyRunner(ActionLauncher launcher, PrintStream out, boolean parallelPaths) {
     this.launcher = launcher;
     this.out = out;
+    this.parallelPaths = parallelPaths;
   }
 
   public JobResult run(Request req) {
@@ -100,28 +111,110 @@ public final class NightlyRunner {
         // must redo everything, not skip what an earlier, complete run of the date had done.
         RunState.write(stateFile, wf, ds, "RUNNING", runs);
       }
-      for (Step s : plan) {
-        ActionRun r;
-        if (done.containsKey(s.name())) {
-          r = done.get(s.name());
-          out.printf(Locale.ROOT, "nightly ds=%s %-20s SKIPPED (%s in the earlier run)%n", ds, s.name(),
-              r.status() == Status.OK ? "OK" : "NOT BLESSED");
-        } else {
-          r = launch(s.name(), withExtra(s, req), ds, req.logDir().resolve(wf + "-" + ds));
+      for (int i = 0; i < plan.size(); ) {
+        int end = i + 1;
+        if (parallelPaths && plan.get(i).fork() != null) {
+          while (end < plan.size() && plan.get(i).fork().equals(plan.get(end).fork())) {
+            end++;
+          }
         }
-        runs.add(r);
-        all.add(r);
-        if (r.status() == Status.FAILED) {
+        // The results in the plan's order, whichever finished first; a failed path stops there.
+        List<ActionRun> results = runSteps(plan.subList(i, end), done, ds, req, stateFile, runs);
+        ActionRun failure = null;
+        for (ActionRun r : results) {
+          runs.add(r);
+          all.add(r);
+          if (failure == null && r.status() == Status.FAILED) {
+            failure = r;
+          }
+        }
+        if (failure != null) {
           RunState.write(stateFile, wf, ds, "FAILED", runs);
           summary(all, t0);
-          throw failed(r, ds, req, true);
+          throw failed(failure, ds, req, true);
         }
         RunState.write(stateFile, wf, ds, "RUNNING", runs);
+        i = end;
       }
       boolean notBlessed = runs.stream().anyMatch(r -> r.status() == Status.NOT_BLESSED);
       RunState.write(stateFile, wf, ds, notBlessed ? "NOT_BLESSED" : "SUCCEEDED", runs);
     }
     return req.dryRun() ? JobResult.builder("nightly").build() : summary(all, t0);
+  }
+
+  /**
+   * Runs steps: one after another, or, when they are the paths of one fork, each path on its own
+   * thread. The state file is rewritten as each action ends, so a crash mid-fork resumes from what
+   * had finished. Returns the runs in the steps' order; a path stops at its first failure.
+   */
+  private List<ActionRun> runSteps(List<Step> steps, Map<String, ActionRun> done, String ds, Request req,
+      org.apache.hadoop.fs.Path stateFile, List<ActionRun> before) {
+    Map<Integer, List<Integer>> paths = new java.util.TreeMap<>();
+    for (int k = 0; k < steps.size(); k++) {
+      paths.computeIfAbsent(steps.size() == 1 ? 0 : steps.get(k).path(), x -> new ArrayList<>()).add(k);
+    }
+    ActionRun[] byStep = new ActionRun[steps.size()];
+    List<ActionRun> progress = new ArrayList<>(before);
+    Map<Integer, Throwable> crashed = new java.util.concurrent.ConcurrentHashMap<>();
+    List<Thread> threads = new ArrayList<>();
+    for (List<Integer> path : paths.values()) {
+      Runnable body = () -> {
+        try {
+          for (int k : path) {
+            ActionRun r = runStep(steps.get(k), done, ds, req);
+            byStep[k] = r;
+            synchronized (progress) {
+              progress.add(r);
+              RunState.write(stateFile, req.workflow().name(), ds, "RUNNING", progress);
+            }
+            if (r.status() == Status.FAILED) {
+              break;
+            }
+          }
+        } catch (RuntimeException | Error e) {
+          crashed.put(path.get(0), e);
+        }
+      };
+      if (paths.size() == 1) {
+        body.run();
+      } else {
+        Thread t = new Thread(body, "nightly-path-" + steps.get(path.get(0)).name());
+        t.start();
+        threads.add(t);
+      }
+    }
+    for (Thread t : threads) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("nightly was interrupted while the paths of a fork ran", e);
+      }
+    }
+    if (!crashed.isEmpty()) {
+      Throwable e = crashed.values().iterator().next();
+      if (e instanceof RuntimeException re) {
+        throw re;
+      }
+      throw (Error) e;
+    }
+    List<ActionRun> results = new ArrayList<>();
+    for (ActionRun r : byStep) {
+      if (r != null) {
+        results.add(r);
+      }
+    }
+    return results;
+  }
+
+  private ActionRun runStep(Step s, Map<String, ActionRun> done, String ds, Request req) {
+    if (done.containsKey(s.name())) {
+      ActionRun r = done.get(s.name());
+      out.printf(Locale.ROOT, "nightly ds=%s %-20s SKIPPED (%s in the earlier run)%n", ds, s.name(),
+          r.status() == Status.OK ? "OK" : "NOT BLESSED");
+      return r;
+    }
+    return launch(s.name(), withExtra(s, req), ds, req.logDir().resolve(req.workflow().name() + "-" + ds));
   }
 
   private static List<String> withExtra(Step s, Request req) {
@@ -170,8 +263,9 @@ public final class NightlyRunner {
     detail.put("seconds", Math.round(seconds * 10) / 10.0);
     detail.put("rows", rows);
     detail.put("metrics", metrics);
-    launched.add(detail);
-    return new ActionRun(name, status, o.status(), Math.round(seconds * 10) / 10.0, rows, metrics);
+    ActionRun run = new ActionRun(name, status, o.status(), Math.round(seconds * 10) / 10.0, rows, metrics);
+    launched.put(run, detail);
+    return run;
   }
 
   private static JobFailedException failed(ActionRun r, String ds, Request req, boolean resumable) {
@@ -245,7 +339,13 @@ public final class NightlyRunner {
       }
     }
     tables.forEach(result::rows);
-    result.detail("actions", List.copyOf(launched));
+    List<Map<String, Object>> details = new ArrayList<>();
+    for (ActionRun r : runs) {
+      if (launched.containsKey(r)) {
+        details.add(launched.get(r));
+      }
+    }
+    result.detail("actions", details);
     result.metric("actions", runs.size()).metric("ok", ok).metric("not_blessed", notBlessed)
         .metric("failed", failed).metric("seconds", seconds);
     if (notBlessed > 0) {

@@ -29,7 +29,12 @@ public final class WorkflowDefinition {
   record NodeDef(String name, Kind kind, List<String> to, List<String> predicates, List<String> args) {}
 
   /** An action to run: its name and its arguments with every parameter substituted. */
-  public record Step(String name, List<String> args) {}
+  public record Step(String name, List<String> args, String fork, int path) {
+    /** An action outside any fork. */
+    public Step(String name, List<String> args) {
+      this(name, args, null, -1);
+    }
+  }
 
   private final String name;
   private final String source;
@@ -149,11 +154,12 @@ public final class WorkflowDefinition {
 
   /**
    * The actions in the order the local runner runs them: decisions evaluated with params, each
-   * fork's paths one after another up to their join.
+   * fork's paths one after another up to their join. An action on a path of a (top-level) fork
+   * carries the fork's name and the path's index, so a runner may run the paths side by side.
    */
   public List<Step> plan(Map<String, String> params) {
     List<Step> steps = new ArrayList<>();
-    String last = walk(start, params, steps, new LinkedHashSet<>());
+    String last = walk(start, params, steps, new LinkedHashSet<>(), null, -1);
     if (nodes.get(last).kind() != Kind.END) {
       throw new UsageException("Workflow " + source + ": the path from <start> ends at " + last + ", not at <end>");
     }
@@ -161,7 +167,8 @@ public final class WorkflowDefinition {
   }
 
   /** Follows transitions from name until an end, kill or join node, which it returns. */
-  private String walk(String from, Map<String, String> params, List<Step> steps, Set<String> seen) {
+  private String walk(String from, Map<String, String> params, List<Step> steps, Set<String> seen,
+      String fork, int path) {
     String name = from;
     while (true) {
       NodeDef node = nodes.get(name);
@@ -182,7 +189,7 @@ public final class WorkflowDefinition {
           for (String a : node.args()) {
             args.add(Expressions.substitute(a, params, "action " + name));
           }
-          steps.add(new Step(name, List.copyOf(args)));
+          steps.add(new Step(name, List.copyOf(args), fork, path));
           name = node.to().get(0);
         }
         case DECISION -> {
@@ -197,10 +204,12 @@ public final class WorkflowDefinition {
         }
         case FORK -> {
           String join = null;
-          for (String path : node.to()) {
-            String reached = walk(path, params, steps, seen);
+          for (int i = 0; i < node.to().size(); i++) {
+            String first = node.to().get(i);
+            // A fork inside a path runs within that path.
+            String reached = fork == null ? walk(first, params, steps, seen, name, i) : walk(first, params, steps, seen, fork, path);
             if (nodes.get(reached).kind() != Kind.JOIN || join != null && !join.equals(reached)) {
-              throw new UsageException("Workflow " + source + ": path " + path + " of fork " + name
+              throw new UsageException("Workflow " + source + ": path " + first + " of fork " + name
                   + " ends at " + reached + ", expected " + (join == null ? "a join" : "the join " + join));
             }
             join = reached;
