@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nightjar.common.ExitCodes;
 import dev.nightjar.testing.Jobs;
+import dev.nightjar.testing.NightlyWorld;
 import dev.nightjar.testing.SharedSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,10 +22,9 @@ import java.util.regex.Pattern;
 import org.apache.spark.sql.types.StructField;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Over a real nightly run (the workflow in-process, a tiny sample world): the README documents
+ * Over a real nightly run (the workflow in-process, the shared tiny {@link NightlyWorld}): the README documents
  * every column of every table it wrote, and the commands' {@code --json} output is JSON and
  * nothing else.
  */
@@ -34,26 +34,19 @@ class TablesDocumentedTest {
   private static final Pattern ROW = Pattern.compile("(?m)^\\| `([a-z_]+)` \\|(.*)\\|\\s*$");
   private static final Pattern CODE = Pattern.compile("`([A-Za-z0-9_]+)`");
 
-  @TempDir static Path tmp;
+  // The shared nightly world: generate-sample and every workflow action, the budget model blessed
+  // so that every action (and table) runs.
+  static NightlyWorld world;
   static Jobs.Outcome nightly;
 
   @BeforeAll
   static void nightlyRun() {
-    List<String> args = new ArrayList<>(List.of("nightly", "--workflow", "workflows/nightly/workflow.xml",
-        "--properties", "workflows/nightly/job.properties", "--warehouse", wh(), "--date", DATE, "--json",
-        "--set", "nightly.log-dir=" + tmp.resolve("logs"),
-        "--set", "sample.products=400", "--set", "sample.budget.shops=300", "--set", "sample.budget.days=40",
-        "--set", "category.train.num-features=65536", "--set", "category.train.epochs=3"));
-    // The tiny sample's budget model is blessed so that every action (and table) runs.
-    for (String gate : List.of("auc-min=0", "log-loss-max=100", "calibration-error-max=1",
-        "range-coverage-error-max=1", "cpv-rmse-log-max=100")) {
-      args.addAll(List.of("--set", "monitoring.thresholds." + gate));
-    }
-    nightly = Jobs.main(args.toArray(String[]::new));
+    world = NightlyWorld.get();
+    nightly = world.outcome();
   }
 
   private static String wh() {
-    return tmp.resolve("wh").toString();
+    return world.warehouse().toString();
   }
 
   /** README table name to the names written in backticks in its row of "Every table and its columns". */
@@ -113,7 +106,7 @@ class TablesDocumentedTest {
     Jobs.Outcome model = Jobs.main("models", "show", "--model", "category", "--warehouse", wh(), "--json");
     assertEquals(1, JSON.readTree(model.out()).get("version").asInt(), model.out() + model.err());
     Jobs.Outcome show = Jobs.main("show", "--table", "products", "--warehouse", wh(), "--json");
-    assertEquals(400, JSON.readTree(show.out()).get("rows").asInt(), show.out() + show.err());
+    assertEquals(NightlyWorld.PRODUCTS, JSON.readTree(show.out()).get("rows").asInt(), show.out() + show.err());
     Jobs.Outcome sql = Jobs.main("sql", "SELECT category, count(*) FROM category_predictions GROUP BY category "
         + "ORDER BY 2 DESC LIMIT 5", "--warehouse", wh(), "--json");
     JsonNode top = JSON.readTree(sql.out());

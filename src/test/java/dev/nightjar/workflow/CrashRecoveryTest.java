@@ -3,6 +3,7 @@ package dev.nightjar.workflow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nightjar.testing.NightlyWorld;
 import dev.nightjar.testing.SharedSpark;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,6 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
  * a Delta write, inside a model save, during a model publish), each in the {@code --resume} run
  * recovering from the previous kill; after each the warehouse is consistent, and in the end the
  * tables and model versions equal an uninterrupted run's, also after a plain rerun of the date.
+ * The earlier run is the shared {@link NightlyWorld}, and the uninterrupted run (the expected end
+ * state) runs in this JVM: only the runs that are killed or recover are {@code jobs/nightly} processes.
  * {@code jobs/bench reliability} runs all ten moments.
  */
 class CrashRecoveryTest {
@@ -26,7 +29,7 @@ class CrashRecoveryTest {
     KillHarness h = new KillHarness(SharedSpark.get(), work, System.out);
     List<KillHarness.Moment> all = h.moments();
     List<KillHarness.Moment> schedule = List.of(all.get(0), all.get(6), all.get(9));
-    h.prepare();
+    h.prepare(NightlyWorld.get()); // the expected states, run in this JVM; the kills hit real processes
     List<KillHarness.Outcome> outcomes = h.chain(schedule);
     assertEquals(3, outcomes.size());
     String report = outcomes.toString(); // the final comparison's problems are on the last outcome

@@ -1,5 +1,6 @@
 package dev.nightjar.workflow;
 
+import dev.nightjar.testing.NightlyWorld;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -36,20 +37,11 @@ import org.apache.spark.sql.SparkSession;
  * one featurization).
  */
 final class KillHarness {
-  static final String DATE = "2026-11-20";
+  static final String DATE = NightlyWorld.DATE;
   /** Tiny world, budget gate wide open (so recommend-budget runs): a whole run takes about a minute. */
-  static final List<String> SETS = List.of(
-      "--set", "sample.products=300", "--set", "sample.budget.shops=60", "--set", "sample.budget.days=30",
-      "--set", "category.train.num-features=262144",
-      "--set", "monitoring.thresholds.calibration-error-max=1", "--set", "monitoring.thresholds.range-coverage-error-max=1",
-      "--set", "monitoring.thresholds.auc-min=0", "--set", "monitoring.thresholds.log-loss-max=10",
-      "--set", "monitoring.thresholds.cpv-rmse-log-max=10", "--set", "monitoring.z-max=1000",
-      "--set", "publish.category.thresholds.hF-min=0.1", "--set", "publish.category.max-hf-drop=1");
+  static final List<String> SETS = NightlyWorld.SETS;
   /** The earlier run's different settings. */
-  static final List<String> BEFORE_SETS = List.of(
-      // Not the featurization: featurize refuses to mix two featurizations in product_features.
-      "--set", "category.train.epochs=2",
-      "--set", "entropy.threshold.l1=1.0", "--set", "budget.min-chance=0.3");
+  static final List<String> BEFORE_SETS = NightlyWorld.BEFORE_SETS;
   /** Directories that must be whole or absent: models, model versions, serving exports. */
   static final List<String> VERSIONED_DIRS = List.of(
       "trained/category/ds=" + DATE, "models_staging/budget/ds=" + DATE, "exports/query_entropy/ds=" + DATE);
@@ -84,6 +76,7 @@ final class KillHarness {
   private boolean built;
   private int referenceExit;
   private Snapshot lastRerun;
+  private boolean rerunInThisJvm;
 
   KillHarness(SparkSession spark, Path work, PrintStream log) {
     this.spark = spark;
@@ -110,18 +103,36 @@ final class KillHarness {
         new Moment("publish: a version draft in the registry", publishing()));
   }
 
-  /** Builds the earlier run (the "before" state) and an uninterrupted run (the reference). */
-  void prepare() {
-    prepare(false);
+  /**
+   * Builds the earlier run (the "before" state) and an uninterrupted run (the reference), each as a
+   * {@code jobs/nightly} process; with {@code reuse}, those already in the work directory are kept.
+   */
+  void prepare(boolean reuse) {
+    Path b = work.resolve("base");
+    prepare(b, () -> reuse ? exitOf(work.resolve("base.log")) : nightly(b, work.resolve("base.log"), false, false, BEFORE_SETS),
+        ref -> reuse ? exitOf(work.resolve("reference.log")) : nightly(ref, work.resolve("reference.log"), false, false, List.of()),
+        reuse);
   }
 
-  /** With {@code reuse}, the earlier and the uninterrupted runs already in the work directory are kept. */
-  void prepare(boolean reuse) {
-    base = work.resolve("base");
+  /**
+   * The earlier run is {@code world} (the same command as {@link #prepare(boolean)}'s, run in this
+   * JVM) and the uninterrupted run runs in this JVM too: both are only the expected states. So does
+   * the chain's closing plain rerun, which nothing kills; every kill and recovery still runs
+   * {@code jobs/nightly} as its own process.
+   */
+  void prepare(NightlyWorld world) {
+    rerunInThisJvm = true;
+    prepare(world.warehouse(), () -> world.outcome().status(),
+        ref -> NightlyWorld.run(ref, work.resolve("reference.log"), SETS).status(), false);
+  }
+
+  private void prepare(Path earlier, java.util.function.IntSupplier earlierRun,
+      java.util.function.ToIntFunction<Path> uninterruptedRun, boolean reuse) {
+    base = earlier;
     long t = System.nanoTime();
-    int s = reuse ? exitOf(work.resolve("base.log")) : nightly(base, work.resolve("base.log"), false, false, BEFORE_SETS);
+    int s = earlierRun.getAsInt();
     built = built || reuse;
-    check(s == 0 || s == 3, "the earlier run failed (exit " + s + "), see " + work.resolve("base.log"));
+    check(s == 0 || s == 3, "the earlier run failed (exit " + s + "), see the log beside " + base);
     before = snapshot(base);
     baseFiles = new TreeMap<>();
     for (String key : before.tables().keySet()) {
@@ -132,7 +143,7 @@ final class KillHarness {
         before.tables().size());
     Path ref = reuse ? work.resolve("reference") : copy(base, work.resolve("reference"));
     t = System.nanoTime();
-    s = reuse ? exitOf(work.resolve("reference.log")) : nightly(ref, work.resolve("reference.log"), false, false, List.of());
+    s = uninterruptedRun.applyAsInt(ref);
     referenceExit = s;
     check(s == 0 || s == 3, "the uninterrupted run failed (exit " + s + "), see " + work.resolve("reference.log"));
     reference = snapshot(ref);
@@ -285,7 +296,9 @@ final class KillHarness {
               + referenceExit + ": " + summaryLine(text) + ", see " + out);
         }
         boolean equal = equal(reference, snapshot(wh), "after the last --resume", problems) && exit == referenceExit;
-        int s = nightly(wh, work.resolve("chain-rerun.log"), false, false, List.of());
+        // Nothing is killed in this run: prepared from a world, it runs in this JVM (no JVM start).
+        int s = rerunInThisJvm ? NightlyWorld.run(wh, work.resolve("chain-rerun.log"), SETS).status()
+            : nightly(wh, work.resolve("chain-rerun.log"), false, false, List.of());
         if (s != referenceExit) {
           problems.add("the plain rerun ended with exit " + s + ", the uninterrupted run with " + referenceExit
               + ": " + summaryLine(read(work.resolve("chain-rerun.log"))) + ", see " + work.resolve("chain-rerun.log"));
