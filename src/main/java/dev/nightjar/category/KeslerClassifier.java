@@ -50,6 +50,8 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
   public static final String EXPANSION_FULL = "full";
   public static final String OBJECTIVE_POINTWISE = "pointwise";
   public static final String OBJECTIVE_SOFTMAX = "sibling-softmax";
+  public static final String LOSS_LOGISTIC = "logistic";
+  public static final String LOSS_HINGE = "hinge";
   public static final String REBALANCE_NONE = "none";
   public static final String REBALANCE_INVERSE = "inverse-frequency";
   public static final String REBALANCE_UNDERSAMPLE = "undersample";
@@ -65,6 +67,7 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
   private final Param<String> expansion;
   private final IntParam sampledNegatives;
   private final Param<String> objective;
+  private final Param<String> loss;
   private final Param<String> rebalance;
   private final IntParam numPartitions;
   private final LongParam seed;
@@ -86,19 +89,22 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
     sampledNegatives = new IntParam(this, "sampledNegatives", "extra random negative classes per product and epoch (siblings expansion)", ParamValidators.gtEq(0));
     objective = new Param<>(this, "objective", "pointwise (one binary decision per expanded row) or sibling-softmax (one softmax per decision on the true path; siblings expansion only)",
         ParamValidators.inArray(new String[] {OBJECTIVE_POINTWISE, OBJECTIVE_SOFTMAX}));
+    loss = new Param<>(this, "loss", "loss of the pointwise objective: logistic, or hinge (margins mapped to probabilities by a Platt calibration fitted after training); sibling-softmax trains with its cross-entropy",
+        ParamValidators.inArray(new String[] {LOSS_LOGISTIC, LOSS_HINGE}));
     rebalance = new Param<>(this, "rebalance", "class rebalancing: none, inverse-frequency (weights) or undersample (majority classes)",
         ParamValidators.inArray(new String[] {REBALANCE_NONE, REBALANCE_INVERSE, REBALANCE_UNDERSAMPLE}));
     numPartitions = new IntParam(this, "numPartitions", "training tasks per epoch; 0 = default parallelism", ParamValidators.gtEq(0));
     seed = new LongParam(this, "seed", "random seed (order, sampled negatives, undersampling)");
     setDefault(tokensCol, "tokens");
     setDefault(labelCol, "category");
-    setDefault(numFeatures, 1 << 22);
+    setDefault(numFeatures, 1 << 24);
     setDefault(epochs, 10);
     setDefault(learningRate, 0.3);
     setDefault(regParam, 0.0);
     setDefault(expansion, EXPANSION_SIBLINGS);
     setDefault(sampledNegatives, 0);
     setDefault(objective, OBJECTIVE_POINTWISE);
+    setDefault(loss, LOSS_HINGE);
     setDefault(rebalance, REBALANCE_NONE);
     setDefault(numPartitions, 0);
     setDefault(seed, 42L);
@@ -127,6 +133,7 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
   public KeslerClassifier setExpansion(String v) { set(expansion, v); return this; }
   public KeslerClassifier setSampledNegatives(int v) { set(sampledNegatives, v); return this; }
   public KeslerClassifier setObjective(String v) { set(objective, v); return this; }
+  public KeslerClassifier setLoss(String v) { set(loss, v); return this; }
   public KeslerClassifier setRebalance(String v) { set(rebalance, v); return this; }
   public KeslerClassifier setNumPartitions(int v) { set(numPartitions, v); return this; }
   public KeslerClassifier setSeed(long v) { set(seed, v); return this; }
@@ -140,6 +147,7 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
   public Param<String> expansion() { return expansion; }
   public IntParam sampledNegatives() { return sampledNegatives; }
   public Param<String> objective() { return objective; }
+  public Param<String> loss() { return loss; }
   public Param<String> rebalance() { return rebalance; }
   public IntParam numPartitions() { return numPartitions; }
   public LongParam seed() { return seed; }
@@ -168,11 +176,13 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
           + " trains the decisions of the siblings expansion; expected expansion siblings and 0 sampled negatives, found expansion "
           + getOrDefault(expansion) + " and " + intOf(sampledNegatives) + " sampled negatives");
     }
+    // The loss of the pointwise objective; the sibling softmax is trained with its cross-entropy.
+    boolean hinge = !softmax && getOrDefault(loss).equals(LOSS_HINGE);
     int parts = intOf(numPartitions) > 0 ? intOf(numPartitions) : jsc.defaultParallelism();
     KeslerTrainer.Settings settings =
         new KeslerTrainer.Settings(nf,
             getOrDefault(expansion).equals(EXPANSION_FULL) ? KeslerExpansion.Mode.FULL : KeslerExpansion.Mode.SIBLINGS,
-            intOf(sampledNegatives), doubleOf(learningRate), doubleOf(regParam), sd, softmax);
+            intOf(sampledNegatives), doubleOf(learningRate), doubleOf(regParam), sd, softmax, hinge);
     Broadcast<Taxonomy> tax = jsc.broadcast(taxonomy);
     boolean pathLabels = dataset.schema().apply(getOrDefault(labelCol)).dataType() instanceof StringType;
 
@@ -225,6 +235,22 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
           LOG.info("Kesler epoch {}: {} rows", epoch + 1, (long) sum.rows);
         }
       }
+      Calibration calibration = Calibration.IDENTITY;
+      if (hinge) {
+        // Margins of the training decisions under the final model, counted per bin and label.
+        Broadcast<FloatArrays.Holder> fin = jsc.broadcast(new FloatArrays.Holder(model));
+        long[] counts = Deterministic.reduceInOrder(
+            examples.mapPartitions(it -> List.of(trainer.marginCounts(fin.value().array(), it)).iterator()),
+            (x, y) -> {
+              for (int i = 0; i < x.length; i++) {
+                x[i] += y[i];
+              }
+              return x;
+            });
+        fin.unpersist(false);
+        calibration = Calibration.fit(counts);
+        LOG.info("Kesler calibration: p = sigmoid({} * margin + {})", calibration.a(), calibration.b());
+      }
       float[] weights = new float[nf];
       for (int i = 0; i < nf; i++) {
         weights[i] = model[2 * i];
@@ -236,6 +262,8 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
       info.put("sampledNegatives", intOf(sampledNegatives));
       info.put("rebalance", getOrDefault(rebalance));
       info.put("objective", getOrDefault(objective));
+      info.put("loss", softmax ? "cross-entropy" : getOrDefault(loss));
+      info.put(Calibration.INFO_KEY, calibration.toInfo());
       info.put("learningRate", doubleOf(learningRate));
       info.put("regParam", doubleOf(regParam));
       info.put("classes", taxonomy.size());

@@ -73,6 +73,7 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
   private final DoubleParam minConfidence;
   private final IntParam beamWidth;
   private transient volatile Classes classes;
+  private transient volatile Calibration calibration;
 
   /**
    * One prediction: the node (taxonomy index and id), its path, the chosen child's probability at
@@ -126,6 +127,7 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
 
   public KeslerModel withInfo(String key, Object value) {
     info.put(key, value);
+    calibration = null;
     return this;
   }
 
@@ -335,8 +337,9 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
     if (softmax()) {
       logSoftmax(z, count, out);
     } else {
+      Calibration c = calibration();
       for (int k = 0; k < count; k++) {
-        out[k] = logSigmoid(z[k]);
+        out[k] = logSigmoid(c.apply(z[k]));
       }
     }
   }
@@ -360,6 +363,18 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
     for (int k = 0; k < count; k++) {
       out[k] = z[k] - lse;
     }
+  }
+
+  /**
+   * The map from a pointwise decision's margin to its log-odds: identity for a logistic model,
+   * the Platt calibration fitted after training for a hinge model.
+   */
+  public Calibration calibration() {
+    Calibration c = calibration;
+    if (c == null) {
+      calibration = c = Calibration.fromInfo(info.get(Calibration.INFO_KEY));
+    }
+    return c;
   }
 
   /** Whether the level probabilities are the sibling softmax (the model's training objective). */

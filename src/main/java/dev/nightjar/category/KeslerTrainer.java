@@ -29,7 +29,8 @@ public final class KeslerTrainer implements Serializable {
       double learningRate,
       double l2,
       long seed,
-      boolean softmax) implements Serializable {}
+      boolean softmax,
+      boolean hinge) implements Serializable {}
 
   private final Taxonomy taxonomy;
   private final Settings settings;
@@ -61,6 +62,7 @@ public final class KeslerTrainer implements Serializable {
     final int nf = settings.numFeatures();
     final float lr = (float) settings.learningRate();
     final float l2 = (float) settings.l2();
+    final boolean hinge = settings.hinge();
     double[] lossAndRows = new double[2];
     int[] idx = new int[64];
     while (examples.hasNext()) {
@@ -81,9 +83,16 @@ public final class KeslerTrainer implements Serializable {
               z += model[2 * indices[k]] * value;
             }
             z += model[2 * indices[m]];
-            double e = Math.exp(-z);
-            double p = 1.0 / (1.0 + e);
-            float g = (float) ((p - (label ? 1.0 : 0.0)) * ex.weight());
+            double e = hinge ? 0 : Math.exp(-z);
+            double y = label ? 1.0 : -1.0;
+            // Hinge: a row already on the right side by a margin of 1 teaches nothing.
+            float g = hinge
+                ? (float) (y * z < 1 ? -y * ex.weight() : 0.0)
+                : (float) ((1.0 / (1.0 + e) - (label ? 1.0 : 0.0)) * ex.weight());
+            if (g == 0f && l2 == 0f) {
+              lossAndRows[1] += 1;
+              return;
+            }
             for (int k = 0; k <= m; k++) {
               int j = 2 * indices[k];
               float x = k < m ? value : 1f;
@@ -92,7 +101,9 @@ public final class KeslerTrainer implements Serializable {
               model[j + 1] = acc;
               model[j] -= lr * grad / (float) Math.sqrt(acc + 1e-8f);
             }
-            if (measureLoss) {
+            if (measureLoss && hinge) {
+              lossAndRows[0] += ex.weight() * Math.max(0, 1 - y * z);
+            } else if (measureLoss) {
               // softplus(-z) = log(1 + e) and softplus(z) = z + log(1 + e), from e = exp(-z) above.
               double lp = e > 1e300 ? -z : Math.log1p(e);
               lossAndRows[0] += ex.weight() * (label ? lp : z + lp);
@@ -101,6 +112,39 @@ public final class KeslerTrainer implements Serializable {
           });
     }
     return lossAndRows;
+  }
+
+  /**
+   * The margins of {@code model} (interleaved as in training) on the rows of {@code examples}'
+   * expansion, counted into {@link Calibration#BINS} bins by label: the data a Platt calibration
+   * is fitted to. Counts are integers, so partitions add up to the same histogram in any order.
+   */
+  public long[] marginCounts(float[] model, Iterator<Example> examples) {
+    if (prefixes == null) {
+      prefixes = KeslerFeatures.prefixes(taxonomy);
+    }
+    final int nf = settings.numFeatures();
+    long[] counts = new long[2 * Calibration.BINS];
+    int[] idx = new int[64];
+    while (examples.hasNext()) {
+      Example ex = examples.next();
+      KeslerFeatures.Encoded enc = new KeslerFeatures.Encoded(ex.terms());
+      if (idx.length < enc.size() + 1) {
+        idx = new int[2 * (enc.size() + 1)];
+      }
+      final int[] indices = idx;
+      final int m = enc.size();
+      KeslerExpansion.forEach(taxonomy, ex.trueIndex(), settings.mode(), 0, null, (c, label) -> {
+        enc.indices(prefixes[c], nf, indices);
+        double z = 0;
+        for (int k = 0; k < m; k++) {
+          z += model[2 * indices[k]] * enc.value;
+        }
+        z += model[2 * indices[m]];
+        counts[2 * Calibration.bin(z) + (label ? 1 : 0)]++;
+      });
+    }
+    return counts;
   }
 
   /**

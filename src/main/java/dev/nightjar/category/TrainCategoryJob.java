@@ -51,7 +51,7 @@ public final class TrainCategoryJob implements Job {
 
   public record Options(String labelled, String taxonomy, String corrections, double holdoutShare,
       CategoryData.Text text, int numFeatures, int epochs, double learningRate, double regParam,
-      String expansion, int sampledNegatives, String rebalance, int partitions, long seed, boolean refit, String objective) {
+      String expansion, int sampledNegatives, String rebalance, int partitions, long seed, boolean refit, String objective, String loss) {
     static Options from(Config c) {
       return new Options(
           Settings.string(c, LABELLED),
@@ -70,14 +70,15 @@ public final class TrainCategoryJob implements Job {
           Settings.intIn(c, P + "partitions", 0, 100_000),
           Settings.longIn(c, P + "seed", Long.MIN_VALUE, Long.MAX_VALUE),
           Settings.bool(c, P + "refit-on-all"),
-          Settings.oneOf(c, P + "objective", KeslerClassifier.OBJECTIVE_POINTWISE, KeslerClassifier.OBJECTIVE_SOFTMAX));
+          Settings.oneOf(c, P + "objective", KeslerClassifier.OBJECTIVE_POINTWISE, KeslerClassifier.OBJECTIVE_SOFTMAX),
+          Settings.oneOf(c, P + "loss", KeslerClassifier.LOSS_HINGE, KeslerClassifier.LOSS_LOGISTIC));
     }
 
     KeslerClassifier classifier(Taxonomy t) {
       return new KeslerClassifier().setTaxonomy(t).setNumFeatures(numFeatures).setEpochs(epochs)
           .setLearningRate(learningRate).setRegParam(regParam).setExpansion(expansion)
           .setSampledNegatives(sampledNegatives).setRebalance(rebalance).setNumPartitions(partitions).setSeed(seed)
-          .setObjective(objective);
+          .setObjective(objective).setLoss(loss);
     }
   }
 
@@ -105,7 +106,8 @@ public final class TrainCategoryJob implements Job {
         OptionSpec.config("num-features", P + "num-features", "N", "hashed (class, term) features"),
         OptionSpec.config("expansion", P + "expansion", "siblings|full", "candidate classes per product"),
         OptionSpec.config("rebalance", P + "rebalance", "MODE", "none, inverse-frequency or undersample"),
-        OptionSpec.config("objective", P + "objective", "pointwise|sibling-softmax", "training objective"));
+        OptionSpec.config("objective", P + "objective", "pointwise|sibling-softmax", "training objective"),
+        OptionSpec.config("loss", P + "loss", "hinge|logistic", "pointwise loss"));
   }
 
   @Override

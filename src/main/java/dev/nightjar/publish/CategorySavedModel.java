@@ -246,8 +246,11 @@ public final class CategorySavedModel {
         stopLogP = l.squeeze(l.slice(logp, l.constant(new int[] {0, 0, k}), l.stack(List.of(batch, l.constant(beam), one))),
             org.tensorflow.op.core.Squeeze.axis(List.of(2L)));
       } else {
-        childLogP = logSigmoid(l, z);
-        stopLogP = logSigmoid(l, stopZ);
+        // The margins' Platt calibration (identity for a logistic model), as in KeslerModel.
+        Operand<TFloat64> ca = l.constant(model.calibration().a());
+        Operand<TFloat64> cb = l.constant(model.calibration().b());
+        childLogP = logSigmoid(l, l.math.add(l.math.mul(z, ca), cb));
+        stopLogP = logSigmoid(l, l.math.add(l.math.mul(stopZ, ca), cb));
       }
       Operand<TFloat64> childP = l.math.exp(childLogP);
       Operand<TBool> active = l.math.logicalAnd(l.math.logicalNot(done), hasChildren);

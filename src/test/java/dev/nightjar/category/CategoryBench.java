@@ -52,6 +52,7 @@ public final class CategoryBench implements Job {
   public List<OptionSpec> options() {
     return List.of(
         OptionSpec.value("split", "random|vendor", "test fold by title (the documented split) or by vendor", "random"),
+        OptionSpec.value("fold", "K", "test fold 0-4 of the split's rule (0 is the documented fold; 1-4 cross-validate)", "0"),
         OptionSpec.value("beam-widths", "K,K", "beam widths compared for each objective", "1,2,3,5"),
         OptionSpec.value("min-confidences", "P,P", "confidence stops compared (the configured one is added)", "0"),
         OptionSpec.value("mllib-features", "N", "hashed feature size for MLlib's MLR (386 x N doubles)", "65536"),
@@ -85,7 +86,15 @@ public final class CategoryBench implements Job {
     for (String m : context.option("min-confidences").orElse("0").split(",")) {
       stops.add(Double.parseDouble(m.trim()));
     }
-    Dataset<Row> raw = split.equals("vendor") ? Flipkart.withVendorFold(spark) : Flipkart.withFold(spark);
+    String foldOption = context.option("fold").orElse("0");
+    if (!foldOption.matches("[0-4]")) {
+      throw new dev.nightjar.common.UsageException("Cannot set --fold to " + foldOption + ": expected 0, 1, 2, 3 or 4");
+    }
+    int fold = Integer.parseInt(foldOption);
+    Dataset<Row> raw = split.equals("vendor") ? Flipkart.withVendorFold(spark, fold) : Flipkart.withFold(spark, fold);
+    if (fold != 0) {
+      split = split + fold;
+    }
     Dataset<Row> all = CategoryData.tokenize(raw, "flipkart", text)
         .select("product_id", "category", "tokens", "test_fold").persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> train = all.where("not test_fold");

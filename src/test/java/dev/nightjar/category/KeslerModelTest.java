@@ -51,6 +51,17 @@ class KeslerModelTest {
   }
 
   @Test
+  void calibratedMarginsGiveTheLevelProbabilities() {
+    KeslerModel m = new KeslerModel("m", KeslerExpansionTest.T,
+        weights(Map.of("1|", 2f, "6|", -1f, "2|", -1f, "3|", 1f, "4|", 0.5f, "5|", 3f)),
+        Map.of(Calibration.INFO_KEY, List.of(2.0, -0.5)));
+    KeslerModel.Prediction p = m.predict(TOKENS);
+    assertEquals("A > C > E", p.path());
+    assertArrayEquals(new double[] {sigmoid(3.5), sigmoid(1.5), sigmoid(5.5)}, p.levelScores(), 1e-6);
+    assertEquals(sigmoid(3.5) * sigmoid(1.5) * sigmoid(5.5), p.confidence(), 1e-9);
+  }
+
+  @Test
   void stopClassEndsAtAnInnerNode() {
     KeslerModel m = model(Map.of("1|", 2f, "3|", 1f, "5|", 3f, "3$|", 5f));
     assertEquals("A > C", m.predict(TOKENS).path());

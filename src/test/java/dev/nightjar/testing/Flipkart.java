@@ -31,9 +31,17 @@ public final class Flipkart {
   }
 
   public static boolean inTestFold(String title) {
+    return inFold(title, 0);
+  }
+
+  /**
+   * Whether md5(normalised title) % 5 == {@code fold}: fold 0 is the documented test fold, folds 1-4
+   * the other four test folds of a 5-fold cross-validation by the same rule.
+   */
+  public static boolean inFold(String title, int fold) {
     try {
       byte[] d = MessageDigest.getInstance("MD5").digest(normalisedTitle(title).getBytes(StandardCharsets.UTF_8));
-      return new BigInteger(1, d).mod(BigInteger.valueOf(5)).intValue() == 0;
+      return new BigInteger(1, d).mod(BigInteger.valueOf(5)).intValue() == fold;
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
@@ -44,13 +52,23 @@ public final class Flipkart {
    * vendors never occur in training (a product without vendor falls back to the title rule).
    */
   public static boolean inVendorTestFold(String vendor, String title) {
+    return inVendorFold(vendor, title, 0);
+  }
+
+  /** The vendor rule for test fold {@code fold} (0-4): md5 of the normalised vendor % 5 == fold. */
+  public static boolean inVendorFold(String vendor, String title, int fold) {
     String v = normalisedTitle(vendor);
-    return v.isEmpty() ? inTestFold(title) : inTestFold(v);
+    return v.isEmpty() ? inFold(title, fold) : inFold(v, fold);
   }
 
   /** The catalog with a boolean column {@code test_fold} by {@link #inVendorTestFold}. */
   public static Dataset<Row> withVendorFold(SparkSession spark) {
-    var fold = functions.udf((org.apache.spark.sql.api.java.UDF2<String, String, Boolean>) Flipkart::inVendorTestFold,
+    return withVendorFold(spark, 0);
+  }
+
+  /** The catalog with a boolean column {@code test_fold}: vendor fold {@code k} (0-4). */
+  public static Dataset<Row> withVendorFold(SparkSession spark, int k) {
+    var fold = functions.udf((org.apache.spark.sql.api.java.UDF2<String, String, Boolean>) (v, t) -> inVendorFold(v, t, k),
         DataTypes.BooleanType);
     return spark.read().json(products().getPath())
         .withColumn("test_fold", fold.apply(functions.col("vendor"), functions.col("title")));
@@ -58,7 +76,12 @@ public final class Flipkart {
 
   /** The catalog with a boolean column {@code test_fold}. */
   public static Dataset<Row> withFold(SparkSession spark) {
-    var fold = functions.udf((UDF1<String, Boolean>) Flipkart::inTestFold, DataTypes.BooleanType);
+    return withFold(spark, 0);
+  }
+
+  /** The catalog with a boolean column {@code test_fold}: title fold {@code k} (0-4; 0 is the documented one). */
+  public static Dataset<Row> withFold(SparkSession spark, int k) {
+    var fold = functions.udf((UDF1<String, Boolean>) t -> inFold(t, k), DataTypes.BooleanType);
     return spark.read().json(products().getPath()).withColumn("test_fold", fold.apply(functions.col("title")));
   }
 }
