@@ -31,10 +31,11 @@ import org.apache.spark.sql.Row;
  * {@code jobs/run report-extracts}: the small extracts the notebooks read (Debian's pandas reads
  * neither Delta nor Parquet), as JSON Lines under {@code OUTPUT/ds=DATE/}: {@code query_entropy}
  * (with search volume), {@code category_metrics}, {@code category_levels}, {@code
- * category_confidence}, {@code category_confusions}, {@code model_metrics} (with z-score bands),
- * {@code model_calibration}, {@code budget_recommendations}, and {@code settings.json} (the
- * configured thresholds to mark). Each area builds its own extracts ({@link EntropyReport},
- * {@link CategoryReport}, {@link BudgetReport}); a table that does not exist yet is left out. The
+ * category_confidence}, {@code category_confusions}, {@code category_review} (the day's review
+ * queue, rank 1 first), {@code model_metrics} (with z-score bands), {@code model_calibration},
+ * {@code budget_recommendations}, and {@code settings.json} (the configured thresholds to mark).
+ * Each area builds its own extracts ({@link EntropyReport}, {@link CategoryReport}, {@link
+ * CategoryReviewReport}, {@link BudgetReport}); a table that does not exist yet is left out. The
  * day's directory is written aside and renamed into place, so it is whole or absent.
  */
 public final class ReportExtractsJob implements Job {
@@ -61,6 +62,7 @@ public final class ReportExtractsJob implements Job {
     Settings.string(context.config(), OUTPUT);
     EntropyReport.settings(context);
     CategoryReport.settings(context);
+    CategoryReviewReport.settings(context);
     BudgetReport.settings(context);
   }
 
@@ -89,12 +91,14 @@ public final class ReportExtractsJob implements Job {
       };
       EntropyReport.extract(context, context.runDate(), sink);
       CategoryReport.extract(context, context.runDate(), sink);
+      CategoryReviewReport.extract(context, context.runDate(), sink);
       BudgetReport.extract(context, context.runDate(), sink);
 
       Map<String, Object> settings = new LinkedHashMap<>();
       settings.put("ds", context.runDate().toString());
       settings.put("search", EntropyReport.settings(context));
       settings.put("category", CategoryReport.settings(context));
+      settings.put("category_review", CategoryReviewReport.settings(context));
       settings.put("budget", BudgetReport.settings(context));
       settings.put("extracts", extracts);
       try (var out = fs.create(new Path(tmp, SETTINGS))) {

@@ -4,6 +4,7 @@ import dev.nightjar.common.Job;
 import dev.nightjar.common.JobContext;
 import dev.nightjar.common.JobResult;
 import dev.nightjar.common.OptionSpec;
+import dev.nightjar.common.Parallel;
 import dev.nightjar.common.Settings;
 import dev.nightjar.common.UsageException;
 import dev.nightjar.tables.Warehouse;
@@ -14,10 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * {@code jobs/run generate-sample}: writes a deterministic synthetic world into the warehouse
@@ -124,42 +121,13 @@ public final class GenerateSampleJob implements Job {
   }
 
   /**
-   * Runs the writers at once, each on its own thread (new threads, so each starts from this
-   * thread's Spark job properties), then adds their rows and metrics to {@code into} in list order,
-   * so the result does not depend on which finished first. The first failure is rethrown after
-   * all have ended.
+   * Runs the writers at once, each on its own thread, then adds their rows and metrics to {@code
+   * into} in list order, so the result does not depend on which finished first.
    */
   private static void inParallel(JobResult.Builder into, List<Callable<JobResult>> writers) {
-    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, writers.size()), r -> {
-      Thread t = new Thread(r, "generate-sample-writer");
-      t.setDaemon(true);
-      return t;
-    });
-    try {
-      List<Future<JobResult>> futures = new ArrayList<>();
-      for (Callable<JobResult> c : writers) {
-        futures.add(pool.submit(c));
-      }
-      RuntimeException failure = null;
-      for (Future<JobResult> f : futures) {
-        try {
-          JobResult r = f.get();
-          r.rowsWritten().forEach(into::rows);
-          r.metrics().forEach(into::metric);
-        } catch (ExecutionException e) {
-          if (failure == null) {
-            failure = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException("generate-sample was interrupted", e);
-        }
-      }
-      if (failure != null) {
-        throw failure;
-      }
-    } finally {
-      pool.shutdownNow();
+    for (JobResult r : Parallel.all("generate-sample", i -> "generate-sample-writer", writers)) {
+      r.rowsWritten().forEach(into::rows);
+      r.metrics().forEach(into::metric);
     }
   }
 }

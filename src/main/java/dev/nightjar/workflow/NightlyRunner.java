@@ -3,6 +3,7 @@ package dev.nightjar.workflow;
 import dev.nightjar.common.ExitCodes;
 import dev.nightjar.common.JobFailedException;
 import dev.nightjar.common.JobResult;
+import dev.nightjar.common.Parallel;
 import dev.nightjar.workflow.RunState.ActionRun;
 import dev.nightjar.workflow.RunState.Status;
 import dev.nightjar.workflow.WorkflowDefinition.Step;
@@ -14,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -153,50 +155,33 @@ public final class NightlyRunner {
     for (int k = 0; k < steps.size(); k++) {
       paths.computeIfAbsent(steps.size() == 1 ? 0 : steps.get(k).path(), x -> new ArrayList<>()).add(k);
     }
-    ActionRun[] byStep = new ActionRun[steps.size()];
     List<ActionRun> progress = new ArrayList<>(before);
-    Map<Integer, Throwable> crashed = new java.util.concurrent.ConcurrentHashMap<>();
-    List<Thread> threads = new ArrayList<>();
-    for (List<Integer> path : paths.values()) {
-      Runnable body = () -> {
-        try {
-          for (int k : path) {
-            ActionRun r = runStep(steps.get(k), done, ds, req);
-            byStep[k] = r;
-            synchronized (progress) {
-              progress.add(r);
-              RunState.write(stateFile, req.workflow().name(), ds, "RUNNING", progress);
-            }
-            if (r.status() == Status.FAILED) {
-              break;
-            }
+    List<List<Integer>> order = new ArrayList<>(paths.values());
+    List<Callable<List<ActionRun>>> bodies = new ArrayList<>();
+    for (List<Integer> path : order) {
+      bodies.add(() -> {
+        List<ActionRun> ran = new ArrayList<>();
+        for (int k : path) {
+          ActionRun r = runStep(steps.get(k), done, ds, req);
+          ran.add(r);
+          synchronized (progress) {
+            progress.add(r);
+            RunState.write(stateFile, req.workflow().name(), ds, "RUNNING", progress);
           }
-        } catch (RuntimeException | Error e) {
-          crashed.put(path.get(0), e);
+          if (r.status() == Status.FAILED) {
+            break;
+          }
         }
-      };
-      if (paths.size() == 1) {
-        body.run();
-      } else {
-        Thread t = new Thread(body, "nightly-path-" + steps.get(path.get(0)).name());
-        t.start();
-        threads.add(t);
-      }
+        return ran;
+      });
     }
-    for (Thread t : threads) {
-      try {
-        t.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("nightly was interrupted while the paths of a fork ran", e);
+    List<List<ActionRun>> ran = Parallel.all("nightly",
+        p -> "nightly-path-" + steps.get(order.get(p).get(0)).name(), bodies);
+    ActionRun[] byStep = new ActionRun[steps.size()];
+    for (int p = 0; p < order.size(); p++) {
+      for (int j = 0; j < ran.get(p).size(); j++) {
+        byStep[order.get(p).get(j)] = ran.get(p).get(j);
       }
-    }
-    if (!crashed.isEmpty()) {
-      Throwable e = crashed.values().iterator().next();
-      if (e instanceof RuntimeException re) {
-        throw re;
-      }
-      throw (Error) e;
     }
     List<ActionRun> results = new ArrayList<>();
     for (ActionRun r : byStep) {

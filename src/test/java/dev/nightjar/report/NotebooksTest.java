@@ -35,7 +35,7 @@ class NotebooksTest {
   static final String TO = "2026-11-20";
   /** Notebook and the least number of plots it must show. */
   static final Map<String, Integer> PLOTS =
-      Map.of("broad-query-threshold", 2, "category-model-report", 5, "budget-monitoring", 4);
+      Map.of("broad-query-threshold", 2, "category-model-report", 7, "budget-monitoring", 4);
 
   @TempDir static Path tmp;
 
@@ -50,7 +50,7 @@ class NotebooksTest {
     assertTrue(run.status() == 0 || run.status() == ExitCodes.NOT_BLESSED, run.err());
     Path day = wh.resolve("reports/ds=" + TO);
     for (String extract : List.of("query_entropy", "category_metrics", "category_levels", "category_confidence",
-        "category_confusions", "model_metrics", "model_calibration", "budget_recommendations")) {
+        "category_confusions", "category_review", "model_metrics", "model_calibration", "budget_recommendations")) {
       assertTrue(Files.size(day.resolve(extract + ".jsonl")) > 0, "extract " + extract + " is empty");
     }
 
