@@ -49,7 +49,6 @@ public final class FeaturizeBench implements Job {
   public JobResult run(JobContext context) {
     long n = BenchSupport.longOption(context, "products", 1_000_000);
     Path work = BenchSupport.workDir(context, "featurize");
-    int maxChars = Settings.intIn(context.config(), "featurize.max-field-chars", 1, Integer.MAX_VALUE);
     int numFeatures = Settings.intIn(context.config(), "featurize.num-features", 2, 1 << 30);
     SparkSession spark = context.spark();
     ProductGenerator gen = new ProductGenerator(Taxonomy.builtin(), 42, 0.0);
@@ -58,13 +57,11 @@ public final class FeaturizeBench implements Job {
     context.stage("generate " + n + " products");
     SampleTables.products(spark, gen, n, partitions).write().parquet(input);
 
-    ProductTokenizer tok = new ProductTokenizer().setMaxFieldChars(maxChars);
-    FarmHashingTF tf = new FarmHashingTF().setNumFeatures(numFeatures);
     // featurize.* as set (--set featurize.stem=true measures stemming): both sides clean with it.
     Featurization f = Featurization.from(context.config());
     int rounds = (int) BenchSupport.longOption(context, "rounds", 3);
     // Warm-up of both paths on a small slice, so neither pays the JIT alone.
-    sparkPass(spark, tok, tf, f, input, Math.min(n, 50_000));
+    sparkPass(spark, f, input, Math.min(n, 50_000));
     loopPass(gen, f, Math.min(n, 50_000), numFeatures, 1);
 
     // Rounds alternate the three measurements, so a burst of load from a neighbour on this shared
@@ -76,7 +73,7 @@ public final class FeaturizeBench implements Job {
     for (int r = 0; r < rounds; r++) {
       context.stage("spark featurize, round " + (r + 1));
       long t0 = System.nanoTime();
-      sparkPass(spark, tok, tf, f, input, n);
+      sparkPass(spark, f, input, n);
       double s1 = seconds(t0);
       double l1 = loopPass(gen, f, n, numFeatures, 1);
       double l2 = loopPass(gen, f, n, numFeatures, 2);
@@ -94,15 +91,16 @@ public final class FeaturizeBench implements Job {
         context.runDate(), true, java.util.Map.of(), java.util.Set.of()));
     double jobS = seconds(t1);
 
-    // Read back: the columns the category jobs read of the table (CategoryData: the id and the
-    // terms) against the raw products they would otherwise read and featurize themselves.
+    // Read back: what the category jobs read of the table (CategoryData: the id and the terms as
+    // an array, split from their stored string) against the raw products they would otherwise read and featurize themselves.
     context.stage("read back");
     String table = work.resolve("warehouse").resolve(FeaturizeJob.OUTPUT).toString();
     double readFeaturesS = Double.MAX_VALUE;
     double readRawS = Double.MAX_VALUE;
     for (int r = 0; r < 2; r++) {
       long t = System.nanoTime();
-      spark.read().format("delta").load(table).select(ProductText.PRODUCT_ID, ProductFeaturizer.TERMS)
+      Dataset<Row> back = spark.read().format("delta").load(table);
+      back.select(back.col(ProductText.PRODUCT_ID), ProductFeaturesTable.terms(back.schema(), table))
           .write().format("noop").mode("overwrite").save();
       readFeaturesS = Math.min(readFeaturesS, seconds(t));
       t = System.nanoTime();
@@ -135,16 +133,16 @@ public final class FeaturizeBench implements Job {
 
   /**
    * Reads the Parquet products, cleans, tokenizes and hashes them, keeping the columns the job
-   * writes ({@code product_id}, {@code tokens}, {@code features}); the noop sink forces every row.
+   * writes ({@code product_id} and {@link ProductFeaturesTable#COLUMNS}); the noop sink forces every row.
    */
-  private static void sparkPass(SparkSession spark, ProductTokenizer tok, FarmHashingTF tf, Featurization f, String input,
+  private static void sparkPass(SparkSession spark, Featurization f, String input,
       long limit) {
     Dataset<Row> products = spark.read().parquet(input);
     // A filter, not limit(): limit would pull every row through one partition.
     products = products.where(org.apache.spark.sql.functions.col("product_id")
         .lt(String.format(java.util.Locale.ROOT, "p%09d", limit)));
-    new ProductFeaturizer(tok, tf, f, ProductFeaturizer.TERMS).transform(products)
-        .select(ProductText.PRODUCT_ID, tok.getOutputCol(), tf.getOutputCol(), ProductFeaturizer.TERMS)
+    List<String> stored = ProductFeaturesTable.COLUMNS;
+    ProductFeaturesTable.featurize(products, f).select(ProductText.PRODUCT_ID, stored.toArray(new String[0]))
         .write().format("noop").mode("overwrite").save();
   }
 
