@@ -24,8 +24,9 @@ import org.apache.spark.storage.StorageLevel;
 /**
  * {@code jobs/run featurize}: products to table {@value #OUTPUT} ({@code product_id}, the
  * classifier's {@code terms} (its metadata recording the {@link Featurization}), the hashed vector
- * {@code features}, {@code ds}: see {@link ProductFeaturesTable}). Rows without an id, with a duplicate id (the first by
- * content is kept), with no usable text or malformed in the input go to the quarantine.
+ * {@code features}, {@code ds}: see {@link ProductFeaturesTable}). Rows without an id, with a
+ * duplicate id (the first by content is kept), with no usable text or malformed in the input go to
+ * the quarantine.
  */
 public final class FeaturizeJob implements Job {
   public static final String OUTPUT = "product_features";
