@@ -8,6 +8,7 @@ import dev.nightjar.tables.Inputs;
 import dev.nightjar.tables.Warehouse;
 import dev.nightjar.taxonomy.Taxonomy;
 import dev.nightjar.text.Featurization;
+import dev.nightjar.text.ProductFeaturesTable;
 import dev.nightjar.text.ProductFeaturizer;
 import dev.nightjar.text.ProductText;
 import java.io.File;
@@ -58,8 +59,10 @@ public final class CategoryData {
       String expectedSource) {
     Dataset<Row> df = Inputs.read(w, spec);
     Featurization found;
+    org.apache.spark.sql.Column terms;
     try {
       found = ProductFeaturizer.featurization(df.schema(), spec);
+      terms = ProductFeaturesTable.terms(df.schema(), spec);
     } catch (IllegalArgumentException e) {
       throw new JobFailedException(e.getMessage(), e);
     }
@@ -71,7 +74,7 @@ public final class CategoryData {
     if (java.util.Arrays.asList(df.columns()).contains(Warehouse.DS)) {
       df = df.where(functions.col(Warehouse.DS).equalTo(ds.toString()));
     }
-    df = df.select(functions.col(ProductText.PRODUCT_ID), functions.col(ProductFeaturizer.TERMS).as(CategoryText.TOKENS));
+    df = df.select(functions.col(ProductText.PRODUCT_ID), terms.as(CategoryText.TOKENS));
     if (df.isEmpty()) {
       throw new JobFailedException("Features " + spec + " have no rows for ds=" + ds + ": run jobs/run featurize --date "
           + ds + " first, or pass raw products");

@@ -137,9 +137,17 @@ public final class Warehouse {
    * else in that partition is removed in the same transaction.
    */
   public long replacePartition(String table, Dataset<Row> rows, LocalDate ds) {
+    return replacePartition(table, rows, ds, Map.of());
+  }
+
+  /**
+   * {@link #replacePartition(String, Dataset, LocalDate)} with Delta write options, e.g. {@code
+   * compression} (the Parquet codec of the files written).
+   */
+  public long replacePartition(String table, Dataset<Row> rows, LocalDate ds, Map<String, String> writeOptions) {
     Map<String, String> partition = new LinkedHashMap<>();
     partition.put(DS, ds.toString());
-    return replace(table, rows, partition);
+    return replace(table, rows, partition, writeOptions);
   }
 
   /**
@@ -149,6 +157,10 @@ public final class Warehouse {
    * @return the number of rows written
    */
   public long replace(String table, Dataset<Row> rows, Map<String, String> partition) {
+    return replace(table, rows, partition, Map.of());
+  }
+
+  private long replace(String table, Dataset<Row> rows, Map<String, String> partition, Map<String, String> writeOptions) {
     Dataset<Row> out = rows;
     StringBuilder where = new StringBuilder();
     for (Map.Entry<String, String> e : partition.entrySet()) {
@@ -161,6 +173,7 @@ public final class Warehouse {
     }
     out.write()
         .format("delta")
+        .options(writeOptions)
         .mode(SaveMode.Overwrite)
         .partitionBy(partition.keySet().toArray(new String[0]))
         .option("replaceWhere", where.toString())

@@ -22,10 +22,11 @@ import org.apache.spark.sql.functions;
 import org.apache.spark.storage.StorageLevel;
 
 /**
- * {@code jobs/run featurize}: products to table {@value #OUTPUT} ({@code product_id}, {@code
- * tokens}, {@code features}, {@code terms} (the classifier's, its metadata recording the {@link
- * Featurization}), {@code ds}). Rows without an id, with a duplicate id (the first by
- * content is kept), with no usable text or malformed in the input go to the quarantine.
+ * {@code jobs/run featurize}: products to table {@value #OUTPUT} ({@code product_id}, the
+ * classifier's {@code terms} (its metadata recording the {@link Featurization}), the hashed vector
+ * {@code features}, {@code ds}: see {@link ProductFeaturesTable}). Rows without an id, with a
+ * duplicate id (the first by content is kept), with no usable text or malformed in the input go to
+ * the quarantine.
  */
 public final class FeaturizeJob implements Job {
   public static final String OUTPUT = "product_features";
@@ -72,15 +73,6 @@ public final class FeaturizeJob implements Job {
     Options.from(context.config());
   }
 
-  /** The tokenizer and hasher of these options: the one definition of a product's features. */
-  static ProductTokenizer tokenizer(Options o) {
-    return new ProductTokenizer().setOutputCol("tokens").setMaxFieldChars(o.maxFieldChars());
-  }
-
-  static FarmHashingTF hashing(Options o) {
-    return new FarmHashingTF().setInputCol("tokens").setOutputCol("features").setNumFeatures(o.numFeatures());
-  }
-
   /**
    * The partitions of {@value #OUTPUT} share one featurization, recorded in its {@code terms}
    * column (Delta keeps a table's column metadata when a partition is replaced), so a run with
@@ -91,8 +83,14 @@ public final class FeaturizeJob implements Job {
       return;
     }
     Featurization found;
+    org.apache.spark.sql.types.StructType schema = w.read(OUTPUT).schema();
+    String layout = ProductFeaturesTable.layoutDifference(schema);
+    if (layout != null) {
+      throw new JobFailedException("Cannot add to table " + OUTPUT + ": it has another layout (" + layout
+          + "), written by an earlier featurize. Move the table aside (readers take it with --features PATH) and run again");
+    }
     try {
-      found = ProductFeaturizer.featurization(w.read(OUTPUT).schema(), OUTPUT);
+      found = ProductFeaturizer.featurization(schema, OUTPUT);
     } catch (IllegalArgumentException e) {
       throw new JobFailedException("Cannot add to table " + OUTPUT + ": " + e.getMessage()
           + ". Move the table aside (readers take it with --features PATH) and run again");
@@ -112,21 +110,26 @@ public final class FeaturizeJob implements Job {
     context.stage("read " + o.input());
     Dataset<Row> input = ProductColumns.normalize(Inputs.read(w, o.input()), o.input());
     // One shuffle, of the input rows by id, before the text work: the duplicate check then needs no
-    // other, and the tokens and vectors are never shuffled.
+    // other, and the terms and vectors are never shuffled.
     // The raw JSON is made after the shuffle: shuffled beside the fields it doubled the bytes moved.
     Dataset<Row> byId = ProductRows.withRaw(input.repartition(col(ProductText.PRODUCT_ID)));
-    Dataset<Row> tokenized = new ProductFeaturizer(tokenizer(o), hashing(o), o.featurization(), ProductFeaturizer.TERMS).transform(byId);
+    Dataset<Row> featurized = ProductFeaturesTable.featurize(byId, o.featurization());
     Column truncated = lit(0);
     for (String f : ProductText.FIELDS) {
       truncated = truncated.plus(when(functions.length(col(f)).gt(o.maxFieldChars()), 1).otherwise(0));
     }
     Column reason = col(Quarantine.REASON);
-    // Persisted narrow: the output columns, the reason, the raw row only when refused, and the
-    // truncation count. The counts read two small columns of it and the writes read it once each,
-    // so the input is read and featurized once and the text fields are never cached.
-    Dataset<Row> classified = ProductRows.classify(tokenized, "tokens", null)
-        .select(col(ProductText.PRODUCT_ID), col("tokens"), col("features"), col(ProductFeaturizer.TERMS), reason,
-            when(reason.isNotNull(), col(Quarantine.RAW)).as(Quarantine.RAW), truncated.as("truncated_fields"))
+    // Persisted narrow: the stored columns (compact: see ProductFeaturesTable), the reason, the raw
+    // row only when refused, and the truncation count. The counts read two small columns of it and
+    // the writes read it once each, so the input is read and featurized once.
+    List<Column> kept = new java.util.ArrayList<>();
+    kept.add(col(ProductText.PRODUCT_ID));
+    ProductFeaturesTable.COLUMNS.forEach(c -> kept.add(col(c)));
+    kept.add(reason);
+    kept.add(when(reason.isNotNull(), col(Quarantine.RAW)).as(Quarantine.RAW));
+    kept.add(truncated.as("truncated_fields"));
+    Dataset<Row> classified = ProductRows.classify(featurized, ProductFeaturesTable.noText(), null)
+        .select(kept.toArray(new Column[0]))
         .persist(StorageLevel.MEMORY_AND_DISK());
     try {
       context.stage("featurize, count rows and quarantine");
@@ -136,9 +139,9 @@ public final class FeaturizeJob implements Job {
       long truncatedFields = ((Number) checked.extras().get(0)).longValue();
 
       context.stage("write " + OUTPUT);
-      Dataset<Row> features = checked.good().select(col(ProductText.PRODUCT_ID), col("tokens"), col("features"),
-          col(ProductFeaturizer.TERMS));
-      long written = w.replacePartition(OUTPUT, features, context.runDate());
+      Dataset<Row> features = checked.good().select(kept.subList(0, 1 + ProductFeaturesTable.COLUMNS.size())
+          .toArray(new Column[0]));
+      long written = w.replacePartition(OUTPUT, features, context.runDate(), ProductFeaturesTable.WRITE_OPTIONS);
       context.stage("write quarantine");
       long quarantined = Quarantine.write(w, name(), context.runDate(), checked.rejected());
       return JobResult.builder(name())

@@ -38,12 +38,17 @@ public final class ProductRows {
    * after the text and before duplicates, e.g. a missing label.
    */
   public static Dataset<Row> classify(Dataset<Row> tokenized, String tokensCol, Column extraReason) {
+    return classify(tokenized, functions.size(col(tokensCol)).equalTo(0), extraReason);
+  }
+
+  /** {@link #classify(Dataset, String, Column)}, {@code noText} true for a row without usable text. */
+  public static Dataset<Row> classify(Dataset<Row> tokenized, Column noText, Column extraReason) {
     boolean hasCorrupt = Arrays.asList(tokenized.columns()).contains(Inputs.CORRUPT_RECORD);
     Column id = col(ProductText.PRODUCT_ID);
     Column reason =
         when(hasCorrupt ? col(Inputs.CORRUPT_RECORD).isNotNull() : lit(false), lit(MALFORMED))
             .when(id.isNull().or(functions.trim(id).equalTo("")), lit(MISSING_ID))
-            .when(functions.size(col(tokensCol)).equalTo(0), lit(NO_TEXT));
+            .when(noText, lit(NO_TEXT));
     if (extraReason != null) {
       reason = functions.coalesce(reason, extraReason);
     }

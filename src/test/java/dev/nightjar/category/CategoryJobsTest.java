@@ -152,7 +152,7 @@ class CategoryJobsTest {
     var terms = features.schema().apply("terms");
     var changed = features.withColumn("terms", org.apache.spark.sql.functions.when(
             org.apache.spark.sql.functions.col("product_id").equalTo("t2"),
-            org.apache.spark.sql.functions.array(org.apache.spark.sql.functions.lit("pen"), org.apache.spark.sql.functions.lit("t:pen")))
+            org.apache.spark.sql.functions.lit("pen t:pen"))
         .otherwise(org.apache.spark.sql.functions.col("terms")), terms.metadata()).localCheckpoint();
     w.replacePartition(dev.nightjar.text.FeaturizeJob.OUTPUT, changed, DS);
     Jobs.runApi(new PredictCategoryJob(), wh, DS, predict, Map.of());

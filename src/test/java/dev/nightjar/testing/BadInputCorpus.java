@@ -155,8 +155,9 @@ public final class BadInputCorpus {
       String absent = p.getProperty("absent-tokens");
       if (absent != null) {
         for (String t : absent.split(",")) {
-          long n = spark.read().format("delta").load(full.resolve("wh").resolve(table).toString())
-              .where(org.apache.spark.sql.functions.array_contains(org.apache.spark.sql.functions.col("tokens"), t)).count();
+          Dataset<Row> out = spark.read().format("delta").load(full.resolve("wh").resolve(table).toString());
+          long n = out.where(org.apache.spark.sql.functions.array_contains(
+              dev.nightjar.text.ProductFeaturesTable.terms(out.schema(), table), t)).count();
           if (n > 0) {
             failures.add(n + " rows have the token '" + t + "' from an injected script");
           }

@@ -18,7 +18,11 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.spark.ml.linalg.SparseVector;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -73,18 +77,15 @@ class FeaturizeJobTest {
     Map<String, Row> features = w.read(FeaturizeJob.OUTPUT, DS).collectAsList().stream()
         .collect(Collectors.toMap(r -> r.getAs("product_id"), r -> r));
     assertEquals(List.of("p1", "p2", "p4"), features.keySet().stream().sorted().toList());
-    assertEquals(List.of("red", "mug", "kitchen", "coffe"), features.get("p1").getList(1));
+    // The classifier's terms, stored as one string; the vector of every field's tokens as two arrays.
+    assertEquals("red mug kitchen coffe t:red t:mug b:red_mug", features.get("p1").getAs("terms"));
+    assertEquals(FarmHashingTF.vector(List.of("red", "mug", "kitchen", "coffe"), 1024, false), vector(features.get("p1"), 1024));
     // The first p2 by content ("Another blue cup" < "Blue cup") is kept.
-    assertEquals(List.of("anoth", "blue", "cup"), features.get("p2").getList(1));
-    assertEquals(List.of("green", "teapot", "visit"), features.get("p4").getList(1));
-    SparseVector v = (SparseVector) features.get("p4").getAs("features");
-    assertEquals(FarmHashingTF.vector(List.of("green", "teapot", "visit"), 1024, false), v);
-    var meta = w.read(FeaturizeJob.OUTPUT).schema().apply("features").metadata();
-    assertEquals(1024L, meta.getLong(FarmHashingTF.META_SIZE));
-    assertEquals(FeatureHashing.HASH_NAME, meta.getString(FarmHashingTF.META_HASH));
-    // The classifier's terms, and the featurization that made them in the column's metadata.
+    assertEquals("anoth blue cup t:anoth t:blue t:cup b:anoth_blue b:blue_cup", features.get("p2").getAs("terms"));
+    assertEquals(FarmHashingTF.vector(List.of("green", "teapot", "visit"), 1024, false), vector(features.get("p4"), 1024));
+    // Readers get the terms back as the exact list, and the featurization from the column's metadata.
     assertEquals(List.of("green", "teapot", "visit", "t:green", "t:teapot", "b:green_teapot"),
-        features.get("p4").getList(features.get("p4").fieldIndex("terms")));
+        termsRead(w.read(FeaturizeJob.OUTPUT, DS)).get("p4"));
     assertEquals(Featurization.defaults().withSizes(102400, 1024),
         ProductFeaturizer.featurization(w.read(FeaturizeJob.OUTPUT).schema(), FeaturizeJob.OUTPUT));
 
@@ -140,6 +141,43 @@ class FeaturizeJobTest {
         Map.of("featurize.input", f.toString(), "featurize.max-field-chars", "20"), Map.of());
     assertEquals(1L, r.metrics().get("truncated_fields"));
     Row row = new Warehouse(spark, dir.resolve("wh").toString()).read(FeaturizeJob.OUTPUT).first();
-    assertEquals(List.of("short", "titl", "word", "word", "word", "word"), row.getList(1));
+    // Terms are distinct; the vector counts the four words left of the description's 20 characters.
+    assertEquals("short titl word t:short t:titl b:short_titl", row.getAs("terms"));
+    assertEquals(FarmHashingTF.vector(List.of("short", "titl", "word", "word", "word", "word"), 262144, false), vector(row, 262144));
+  }
+
+  /**
+   * A table of the earlier layout (terms as an array, no vector arrays): readers still read its
+   * terms, and featurize refuses to add a partition of another layout to it, naming what differs.
+   */
+  @Test
+  void readsAndRefusesATableOfTheEarlierLayout(@TempDir Path dir) throws Exception {
+    Path wh = dir.resolve("wh");
+    Featurization f = Featurization.defaults().withSizes(102400, 1024);
+    StructType old = new StructType().add("product_id", DataTypes.StringType)
+        .add(new StructField("terms", DataTypes.createArrayType(DataTypes.StringType), true, ProductFeaturizer.metadata(f)))
+        .add("ds", DataTypes.StringType);
+    spark.createDataFrame(List.of(RowFactory.create("p9", List.of("red", "t:red"), DS.toString())), old)
+        .write().format("delta").partitionBy("ds").save(wh.resolve(FeaturizeJob.OUTPUT).toString());
+    Warehouse w = new Warehouse(spark, wh.toString());
+    var read = dev.nightjar.category.CategoryData.features(w, FeaturizeJob.OUTPUT, DS, f, "model m");
+    assertEquals(f, read.featurization());
+    assertEquals(List.of("red", "t:red"), read.rows().first().getList(1));
+    JobFailedException e = assertThrows(JobFailedException.class,
+        () -> Jobs.runApi(new FeaturizeJob(), wh, DS, sets(input(dir), 0.9), Map.of()));
+    assertEquals("Cannot add to table product_features: it has another layout (column terms is array<string>, "
+        + "expected string, no column features), written by an earlier featurize. "
+        + "Move the table aside (readers take it with --features PATH) and run again", e.getMessage());
+  }
+
+  /** The stored vector of a row, as MLlib's of {@code size}. */
+  private static SparseVector vector(Row r, int size) {
+    return ProductFeaturesTable.vector(r.getAs(ProductFeaturesTable.FEATURES), size);
+  }
+
+  /** The terms per product as the category jobs read them. */
+  private static Map<String, List<String>> termsRead(org.apache.spark.sql.Dataset<Row> table) {
+    return table.select(table.col("product_id"), ProductFeaturesTable.terms(table.schema(), "test").as("t"))
+        .collectAsList().stream().collect(Collectors.toMap(r -> r.getString(0), r -> r.getList(1)));
   }
 }
