@@ -1,5 +1,7 @@
 package dev.nightjar.category;
 
+import java.io.DataInput;
+import java.io.DataOutput;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
@@ -7,17 +9,18 @@ import java.io.Serializable;
 import java.nio.ByteBuffer;
 
 /**
- * Large float arrays through Java serialization in bulk. ObjectOutputStream writes a float[] one
- * value at a time; the Kesler model (2 x 2^22 floats, 32 MB) crosses it twice per task and epoch
- * (broadcast, task result), and that per-value path was ~6% of a training run's CPU.
+ * Large float arrays through Java serialization and model files in bulk. ObjectOutputStream writes
+ * a float[] one value at a time; the Kesler model (2 x 2^24 floats) crosses it twice per task and
+ * epoch (broadcast, task result), and that per-value path was ~6% of a training run's CPU; {@code
+ * weights.bin} read value by value took ~2 s for 2^22 weights before the JIT caught up.
  */
 final class FloatArrays {
   private static final int CHUNK = 1 << 16;
 
   private FloatArrays() {}
 
-  /** Writes the length, then the values big-endian in chunks. */
-  static void write(ObjectOutputStream out, float[] a) throws IOException {
+  /** Writes the length, then the values big-endian (as DataOutput.writeFloat would) in chunks. */
+  static void write(DataOutput out, float[] a) throws IOException {
     out.writeInt(a.length);
     ByteBuffer buf = ByteBuffer.allocate(4 * CHUNK);
     for (int off = 0; off < a.length; off += CHUNK) {
@@ -28,11 +31,11 @@ final class FloatArrays {
     }
   }
 
-  /** Reads what {@link #write} wrote. */
-  static float[] read(ObjectInputStream in) throws IOException {
+  /** Reads what {@link #write} wrote; {@code source} names the data in errors. */
+  static float[] read(DataInput in, String source) throws IOException {
     int length = in.readInt();
     if (length < 0) {
-      throw new IOException("FloatArrays: expected a non-negative length, found " + length);
+      throw new IOException(source + ": expected a non-negative length, found " + length);
     }
     float[] a = new float[length];
     byte[] bytes = new byte[4 * CHUNK];
@@ -44,6 +47,10 @@ final class FloatArrays {
       buf.asFloatBuffer().get(a, off, n);
     }
     return a;
+  }
+
+  static float[] read(ObjectInputStream in) throws IOException {
+    return read(in, "FloatArrays");
   }
 
   /** A float[] that serializes in bulk, e.g. as a broadcast value. */

@@ -542,15 +542,7 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
         }
         try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(fs.create(new Path(dir, "weights.bin"), true), 1 << 16))) {
           out.writeInt(FORMAT);
-          out.writeInt(model.weights.length);
-          // Big-endian floats, as DataOutputStream.writeFloat writes them, in bulk.
-          java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 18);
-          for (int off = 0; off < model.weights.length; off += buf.capacity() / 4) {
-            int n = Math.min(buf.capacity() / 4, model.weights.length - off);
-            buf.clear();
-            buf.asFloatBuffer().put(model.weights, off, n);
-            out.write(buf.array(), 0, 4 * n);
-          }
+          FloatArrays.write(out, model.weights);
         }
       } catch (IOException e) {
         throw new UncheckedIOException("Cannot save model to " + path, e);
@@ -592,20 +584,7 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
       if (format != FORMAT) {
         throw new IOException(dir + "/weights.bin: expected format " + FORMAT + ", found " + format);
       }
-      int length = in.readInt();
-      if (length < 0) {
-        throw new IOException(dir + "/weights.bin: expected a non-negative weight count, found " + length);
-      }
-      w = new float[length];
-      // In bulk: value by value, DataInputStream took ~2 s for 2^22 weights before the JIT caught up.
-      byte[] bytes = new byte[1 << 18];
-      java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
-      for (int off = 0; off < length; off += bytes.length / 4) {
-        int n = Math.min(bytes.length / 4, length - off);
-        in.readFully(bytes, 0, 4 * n);
-        buf.clear();
-        buf.asFloatBuffer().get(w, off, n);
-      }
+      w = FloatArrays.read(in, dir + "/weights.bin");
     }
     Map<String, Object> info = (Map<String, Object>) meta.getOrDefault("info", Map.of());
     KeslerModel m = new KeslerModel((String) meta.get("uid"), taxonomy, w, info);

@@ -59,11 +59,55 @@ public final class KeslerTrainer implements Serializable {
     if (settings.softmax()) {
       return softmaxEpoch(model, examples);
     }
-    final int nf = settings.numFeatures();
     final float lr = (float) settings.learningRate();
     final float l2 = (float) settings.l2();
     final boolean hinge = settings.hinge();
     double[] lossAndRows = new double[2];
+    forEachRow(examples, epoch, true, (ex, enc, indices, label) -> {
+      final float value = enc.value;
+      final int m = enc.size();
+      double z = margin(model, indices, m, value);
+      double e = hinge ? 0 : Math.exp(-z);
+      double y = label ? 1.0 : -1.0;
+      // Hinge: a row already on the right side by a margin of 1 teaches nothing.
+      float g = hinge
+          ? (float) (y * z < 1 ? -y * ex.weight() : 0.0)
+          : (float) ((1.0 / (1.0 + e) - (label ? 1.0 : 0.0)) * ex.weight());
+      if (g == 0f && l2 == 0f) {
+        lossAndRows[1] += 1;
+        return;
+      }
+      for (int k = 0; k <= m; k++) {
+        int j = 2 * indices[k];
+        float x = k < m ? value : 1f;
+        float grad = g * x + l2 * model[j];
+        float acc = model[j + 1] + grad * grad;
+        model[j + 1] = acc;
+        model[j] -= lr * grad / (float) Math.sqrt(acc + 1e-8f);
+      }
+      if (measureLoss && hinge) {
+        lossAndRows[0] += ex.weight() * Math.max(0, 1 - y * z);
+      } else if (measureLoss) {
+        // softplus(-z) = log(1 + e) and softplus(z) = z + log(1 + e), from e = exp(-z) above.
+        double lp = e > 1e300 ? -z : Math.log1p(e);
+        lossAndRows[0] += ex.weight() * (label ? lp : z + lp);
+      }
+      lossAndRows[1] += 1;
+    });
+    return lossAndRows;
+  }
+
+  /** One expanded row: its product, the product's encoded terms, the row's feature indices (terms, then the bias), its label. */
+  private interface RowVisitor {
+    void accept(Example ex, KeslerFeatures.Encoded enc, int[] indices, boolean label);
+  }
+
+  /**
+   * Generates each product's rows (its expansion, with the epoch's sampled negatives when {@code
+   * sampled}) and hashes each row's feature indices before handing it to {@code visitor}.
+   */
+  private void forEachRow(Iterator<Example> examples, int epoch, boolean sampled, RowVisitor visitor) {
+    final int nf = settings.numFeatures();
     int[] idx = new int[64];
     while (examples.hasNext()) {
       Example ex = examples.next();
@@ -72,46 +116,22 @@ public final class KeslerTrainer implements Serializable {
         idx = new int[2 * (enc.size() + 1)];
       }
       final int[] indices = idx;
-      final float value = enc.value;
-      final int m = enc.size();
-      SplittableRandom random = new SplittableRandom(settings.seed() ^ (ex.key() * 0x9E3779B97F4A7C15L) ^ epoch);
-      KeslerExpansion.forEach(taxonomy, ex.trueIndex(), settings.mode(), settings.sampledNegatives(), random,
+      SplittableRandom random = sampled ? new SplittableRandom(settings.seed() ^ (ex.key() * 0x9E3779B97F4A7C15L) ^ epoch) : null;
+      KeslerExpansion.forEach(taxonomy, ex.trueIndex(), settings.mode(), sampled ? settings.sampledNegatives() : 0, random,
           (c, label) -> {
             enc.indices(prefixes[c], nf, indices);
-            double z = 0;
-            for (int k = 0; k < m; k++) {
-              z += model[2 * indices[k]] * value;
-            }
-            z += model[2 * indices[m]];
-            double e = hinge ? 0 : Math.exp(-z);
-            double y = label ? 1.0 : -1.0;
-            // Hinge: a row already on the right side by a margin of 1 teaches nothing.
-            float g = hinge
-                ? (float) (y * z < 1 ? -y * ex.weight() : 0.0)
-                : (float) ((1.0 / (1.0 + e) - (label ? 1.0 : 0.0)) * ex.weight());
-            if (g == 0f && l2 == 0f) {
-              lossAndRows[1] += 1;
-              return;
-            }
-            for (int k = 0; k <= m; k++) {
-              int j = 2 * indices[k];
-              float x = k < m ? value : 1f;
-              float grad = g * x + l2 * model[j];
-              float acc = model[j + 1] + grad * grad;
-              model[j + 1] = acc;
-              model[j] -= lr * grad / (float) Math.sqrt(acc + 1e-8f);
-            }
-            if (measureLoss && hinge) {
-              lossAndRows[0] += ex.weight() * Math.max(0, 1 - y * z);
-            } else if (measureLoss) {
-              // softplus(-z) = log(1 + e) and softplus(z) = z + log(1 + e), from e = exp(-z) above.
-              double lp = e > 1e300 ? -z : Math.log1p(e);
-              lossAndRows[0] += ex.weight() * (label ? lp : z + lp);
-            }
-            lossAndRows[1] += 1;
+            visitor.accept(ex, enc, indices, label);
           });
     }
-    return lossAndRows;
+  }
+
+  /** A row's score under the interleaved model: its {@code m} term weights times {@code value}, plus the bias at {@code indices[m]}. */
+  private static double margin(float[] model, int[] indices, int m, float value) {
+    double z = 0;
+    for (int k = 0; k < m; k++) {
+      z += model[2 * indices[k]] * value;
+    }
+    return z + model[2 * indices[m]];
   }
 
   /**
@@ -123,27 +143,9 @@ public final class KeslerTrainer implements Serializable {
     if (prefixes == null) {
       prefixes = KeslerFeatures.prefixes(taxonomy);
     }
-    final int nf = settings.numFeatures();
     long[] counts = new long[2 * Calibration.BINS];
-    int[] idx = new int[64];
-    while (examples.hasNext()) {
-      Example ex = examples.next();
-      KeslerFeatures.Encoded enc = new KeslerFeatures.Encoded(ex.terms());
-      if (idx.length < enc.size() + 1) {
-        idx = new int[2 * (enc.size() + 1)];
-      }
-      final int[] indices = idx;
-      final int m = enc.size();
-      KeslerExpansion.forEach(taxonomy, ex.trueIndex(), settings.mode(), 0, null, (c, label) -> {
-        enc.indices(prefixes[c], nf, indices);
-        double z = 0;
-        for (int k = 0; k < m; k++) {
-          z += model[2 * indices[k]] * enc.value;
-        }
-        z += model[2 * indices[m]];
-        counts[2 * Calibration.bin(z) + (label ? 1 : 0)]++;
-      });
-    }
+    forEachRow(examples, 0, false, (ex, enc, indices, label) ->
+        counts[2 * Calibration.bin(margin(model, indices, enc.size(), enc.value)) + (label ? 1 : 0)]++);
     return counts;
   }
 
