@@ -27,6 +27,8 @@ public final class CategoryData {
   public static final String NO_FEATURES = "no_features";
   static final String MAX_QUARANTINE_SHARE = "category.max-quarantine-share";
   static final String TAXONOMY = "category.taxonomy";
+  /** The human corrections train-category applies to the labels (the review queue's loop back). */
+  public static final String CORRECTIONS = "category.corrections";
   /** Where train-category saves models: WAREHOUSE/trained/category/ds=DATE. */
   public static final String TRAINED_DIR = "trained/category";
 

@@ -42,7 +42,7 @@ import org.apache.spark.storage.StorageLevel;
  */
 public final class TrainCategoryJob implements Job {
   static final String LABELLED = "category.labelled";
-  static final String CORRECTIONS = "category.corrections";
+  static final String CORRECTIONS = CategoryData.CORRECTIONS;
   static final String HOLDOUT = "category.holdout-share";
   static final String P = "category.train.";
 

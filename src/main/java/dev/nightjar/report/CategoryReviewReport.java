@@ -2,6 +2,7 @@ package dev.nightjar.report;
 
 import static org.apache.spark.sql.functions.col;
 
+import dev.nightjar.category.CategoryData;
 import dev.nightjar.category.CategoryReview;
 import dev.nightjar.common.JobContext;
 import dev.nightjar.common.Settings;
@@ -21,8 +22,6 @@ import org.apache.spark.sql.Row;
  */
 public final class CategoryReviewReport {
   public static final String EXTRACT = CategoryReview.TABLE;
-  /** Where train-category reads the corrections from (defined in category.conf). */
-  static final String CORRECTIONS = "category.corrections";
 
   private CategoryReviewReport() {}
 
@@ -32,7 +31,7 @@ public final class CategoryReviewReport {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("min_confidence", o.minConfidence());
     m.put("max_rows", o.maxRows());
-    m.put("corrections", Settings.string(context.config(), CORRECTIONS));
+    m.put("corrections", Settings.string(context.config(), CategoryData.CORRECTIONS));
     return m;
   }
 
