@@ -55,7 +55,8 @@ import org.apache.spark.sql.types.StructType;
  */
 public final class KeslerModel extends Model<KeslerModel> implements MLWritable {
   private static final long serialVersionUID = 1L;
-  private static final int FORMAT = 1;
+  /** 2: features laid out by decision ({@link KeslerFeatures#RULE}); a format-1 model hashed each class apart. */
+  private static final int FORMAT = 2;
 
   public static final StructType PREDICTION =
       new StructType()
@@ -115,7 +116,7 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
     return weights.length;
   }
 
-  /** The weights (shared, do not modify): index = FarmHash64(classId|term) mod numFeatures. */
+  /** The weights (shared, do not modify), indexed by {@link KeslerFeatures#RULE}. */
   public float[] weights() {
     return weights;
   }
@@ -177,21 +178,33 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
 
   /** The raw score (log-odds) of class {@code classIndex} for an encoded product. */
   public double score(KeslerFeatures.Encoded enc, int classIndex) {
-    double[] z = new double[1];
-    scores(enc, new int[] {classIndex}, 1, z);
-    return z[0];
+    Classes c = classes();
+    int m = enc.size();
+    int[] idx = new int[m + 1];
+    enc.indices(c.layout, classIndex, idx);
+    double z = 0;
+    for (int i = 0; i < m; i++) {
+      z += weights[idx[i]];
+    }
+    return z * enc.value + weights[idx[m]];
   }
 
   /**
-   * The raw scores of the first {@code count} classes of {@code classIndices} into {@code out}.
-   * Scoring the candidates of a level together lets the weight reads of all of them overlap.
+   * The raw scores of decision {@code u}'s candidates into {@code out}: its children in taxonomy
+   * order, then (below the root) its stop class. {@code slots} is scratch of at least children + 1.
    */
-  private void scores(KeslerFeatures.Encoded enc, int[] classIndices, int count, double[] out) {
+  private int decisionScores(KeslerFeatures.Encoded enc, int u, int[] children, double[] slots, double[] out) {
     Classes c = classes();
-    enc.sumTermWeights(c.prefixes, classIndices, count, weights, out);
-    for (int k = 0; k < count; k++) {
-      out[k] = out[k] * enc.value + weights[c.biasIndex[classIndices[k]]];
+    int[] bias = c.layout.bias;
+    enc.sumDecision(c.layout, u, children.length + 1, weights, slots);
+    for (int k = 0; k < children.length; k++) {
+      out[k] = slots[k + 1] * enc.value + weights[bias[children[k]]];
     }
+    if (u == 0) {
+      return children.length;
+    }
+    out[children.length] = slots[0] * enc.value + weights[bias[KeslerExpansion.stop(taxonomy, u)]];
+    return children.length + 1;
   }
 
   private Classes classes() {
@@ -202,27 +215,14 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
     return c;
   }
 
-  /**
-   * Per class (and stop class): the UTF-8 feature prefix, and the bias feature's index, which
-   * does not depend on the product and so is hashed once per model rather than per product.
-   */
+  /** Where each class's features sit (see {@link KeslerFeatures}), built once per model. */
   private static final class Classes {
-    final byte[][] prefixes;
-    final int[] biasIndex;
+    final KeslerFeatures.Layout layout;
     final int maxDepth;
 
     Classes(Taxonomy taxonomy, int numFeatures) {
       maxDepth = Math.max(1, taxonomy.maxDepth());
-      prefixes = KeslerFeatures.prefixes(taxonomy);
-      biasIndex = new int[prefixes.length];
-      KeslerFeatures.Encoded none = new KeslerFeatures.Encoded(List.of());
-      int[] out = new int[1];
-      for (int i = 0; i < prefixes.length; i++) {
-        if (prefixes[i] != null) {
-          none.indices(prefixes[i], numFeatures, out);
-          biasIndex[i] = out[0];
-        }
-      }
+      layout = new KeslerFeatures.Layout(taxonomy, numFeatures);
     }
   }
 
@@ -255,7 +255,7 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
     boolean[] done = {false};
     double[][] levels = {new double[0]};
     int size = 1;
-    int[] candidates = new int[16];
+    double[] slots = new double[16];
     double[] z = new double[16];
     double[] logp = new double[16];
     Offers offers = new Offers();
@@ -270,17 +270,12 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
           continue;
         }
         any = true;
-        int count = children.length + (u != 0 ? 1 : 0);
-        if (candidates.length < count) {
-          candidates = new int[count];
-          z = new double[count];
-          logp = new double[count];
+        if (slots.length < children.length + 1) {
+          slots = new double[children.length + 1];
+          z = new double[children.length + 1];
+          logp = new double[children.length + 1];
         }
-        System.arraycopy(children, 0, candidates, 0, children.length);
-        if (u != 0) {
-          candidates[children.length] = KeslerExpansion.stop(taxonomy, u);
-        }
-        scores(enc, candidates, count, z);
+        int count = decisionScores(enc, u, children, slots, z);
         logProbabilities(z, count, logp);
         boolean descends = false;
         for (int k = 0; k < children.length; k++) {
@@ -436,7 +431,10 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
     transformSchema(dataset.schema(), true);
     double minConf = getMinConfidence();
     int width = getBeamWidth();
-    KeslerModel self = this;
+    // Broadcast, not captured: a captured model (64 MB of weights at the default size) would be
+    // serialized into every task and deserialized by each; a broadcast reaches an executor once.
+    org.apache.spark.broadcast.Broadcast<KeslerModel> shared =
+        org.apache.spark.api.java.JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext()).broadcast(this);
     var udf =
         functions.udf(
             (UDF1<scala.collection.Seq<String>, Row>)
@@ -445,7 +443,7 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
                   for (int i = 0; tokens != null && i < tokens.size(); i++) {
                     list.add(tokens.apply(i));
                   }
-                  Prediction p = self.predict(list, minConf, width);
+                  Prediction p = shared.value().predict(list, minConf, width);
                   Double[] s = new Double[p.levelScores().length];
                   for (int i = 0; i < s.length; i++) {
                     s[i] = p.levelScores()[i];
@@ -524,7 +522,7 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
         meta.put("uid", model.uid);
         meta.put("numFeatures", model.weights.length);
         meta.put("hash", FeatureHashing.HASH_NAME);
-        meta.put("featureRule", "index = fingerprint64(classId + \"|\" + term) mod numFeatures; value #distinct terms^(-1/4); bias term " + KeslerFeatures.BIAS);
+        meta.put("featureRule", KeslerFeatures.RULE);
         meta.put("minConfidence", model.getMinConfidence());
         meta.put("beamWidth", model.getBeamWidth());
         meta.put("tokensCol", model.getOrDefault(model.tokensCol));
@@ -573,6 +571,11 @@ public final class KeslerModel extends Model<KeslerModel> implements MLWritable 
     }
     if (!KeslerModel.class.getName().equals(meta.get("class"))) {
       throw new IOException(dir + " is not a KeslerModel: metadata class is " + meta.get("class"));
+    }
+    Object metaFormat = meta.get("format");
+    if (!(metaFormat instanceof Number f && f.intValue() == FORMAT)) {
+      throw new IOException(dir + ": expected a KeslerModel of format " + FORMAT + " (features: " + KeslerFeatures.RULE
+          + "), found format " + metaFormat + " (features: " + meta.get("featureRule") + "); retrain it with train-category");
     }
     Taxonomy taxonomy;
     try (var in = fs.open(new Path(dir, "taxonomy.txt"))) {

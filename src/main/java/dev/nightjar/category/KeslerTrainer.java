@@ -34,7 +34,7 @@ public final class KeslerTrainer implements Serializable {
 
   private final Taxonomy taxonomy;
   private final Settings settings;
-  private transient byte[][] prefixes;
+  private transient KeslerFeatures.Layout layout;
 
   public KeslerTrainer(Taxonomy taxonomy, Settings settings) {
     this.taxonomy = taxonomy;
@@ -53,8 +53,8 @@ public final class KeslerTrainer implements Serializable {
    * @return the summed weighted log-loss (0 unless measured) and the number of rows, for progress logs
    */
   public double[] epoch(float[] model, Iterator<Example> examples, int epoch, boolean measureLoss) {
-    if (prefixes == null) {
-      prefixes = KeslerFeatures.prefixes(taxonomy);
+    if (layout == null) {
+      layout = new KeslerFeatures.Layout(taxonomy, settings.numFeatures());
     }
     if (settings.softmax()) {
       return softmaxEpoch(model, examples);
@@ -107,7 +107,6 @@ public final class KeslerTrainer implements Serializable {
    * sampled}) and hashes each row's feature indices before handing it to {@code visitor}.
    */
   private void forEachRow(Iterator<Example> examples, int epoch, boolean sampled, RowVisitor visitor) {
-    final int nf = settings.numFeatures();
     int[] idx = new int[64];
     while (examples.hasNext()) {
       Example ex = examples.next();
@@ -119,7 +118,7 @@ public final class KeslerTrainer implements Serializable {
       SplittableRandom random = sampled ? new SplittableRandom(settings.seed() ^ (ex.key() * 0x9E3779B97F4A7C15L) ^ epoch) : null;
       KeslerExpansion.forEach(taxonomy, ex.trueIndex(), settings.mode(), sampled ? settings.sampledNegatives() : 0, random,
           (c, label) -> {
-            enc.indices(prefixes[c], nf, indices);
+            enc.indices(layout, c, indices);
             visitor.accept(ex, enc, indices, label);
           });
     }
@@ -140,8 +139,8 @@ public final class KeslerTrainer implements Serializable {
    * is fitted to. Counts are integers, so partitions add up to the same histogram in any order.
    */
   public long[] marginCounts(float[] model, Iterator<Example> examples) {
-    if (prefixes == null) {
-      prefixes = KeslerFeatures.prefixes(taxonomy);
+    if (layout == null) {
+      layout = new KeslerFeatures.Layout(taxonomy, settings.numFeatures());
     }
     long[] counts = new long[2 * Calibration.BINS];
     forEachRow(examples, 0, false, (ex, enc, indices, label) ->
@@ -157,10 +156,9 @@ public final class KeslerTrainer implements Serializable {
    * candidate judged alone. Still one weight vector over class-prefixed features.
    */
   private double[] softmaxEpoch(float[] model, Iterator<Example> examples) {
-    if (prefixes == null) {
-      prefixes = KeslerFeatures.prefixes(taxonomy);
+    if (layout == null) {
+      layout = new KeslerFeatures.Layout(taxonomy, settings.numFeatures());
     }
-    final int nf = settings.numFeatures();
     final float lr = (float) settings.learningRate();
     final float l2 = (float) settings.l2();
     final int n = taxonomy.nodes().size();
@@ -203,7 +201,7 @@ public final class KeslerTrainer implements Serializable {
         }
         for (int k = 0; k < count; k++) {
           int at = k * (m + 1);
-          enc.indices(prefixes[cand[k]], nf, idx, at);
+          enc.indices(layout, cand[k], idx, at);
           double s = 0;
           for (int i = 0; i < m; i++) {
             s += model[2 * idx[at + i]] * value;

@@ -127,12 +127,12 @@ final class CategoryCandidate implements Candidate {
     Map<String, Object> feature = new LinkedHashMap<>();
     feature.put("size", model.numFeatures());
     feature.put("hash", model.info().getOrDefault("hash", dev.nightjar.text.FeatureHashing.HASH_NAME));
-    feature.put("rule", "index = fingerprint64(classId + \"|\" + term) mod size; value = distinct terms^(-1/4); class bias term "
-        + KeslerFeatures.BIAS);
+    feature.put("rule", KeslerFeatures.RULE);
+    // Key buckets (before the slot is added), for a serving side that hashes in its own language.
     List<Map<String, Object>> vectors = new ArrayList<>();
     long someClass = model.taxonomy().size() > 1 ? model.taxonomy().node(1).id() : 0;
     for (String t : TEST_VECTOR_TERMS) {
-      vectors.add(Map.of("input", KeslerFeatures.prefix(someClass) + t, "bucket", KeslerFeatures.index(someClass, t, model.numFeatures())));
+      vectors.add(Map.of("input", KeslerFeatures.prefix(someClass) + t, "bucket", KeslerFeatures.bucket(someClass, t, model.numFeatures())));
     }
     feature.put("test_vectors", vectors);
     d.put("feature", feature);

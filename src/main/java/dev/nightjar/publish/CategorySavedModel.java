@@ -54,10 +54,11 @@ import org.tensorflow.types.TString;
  *       score (summed log-probabilities, -inf for an empty slot), finished flag, depth and the
  *       chosen probabilities per level; it starts as the root alone;
  *   <li>per level, each path's node's children (a constant [nodes, max_children] table with a
- *       mask) and stop class are scored: {@code StringJoin(classId + "|", term)}, {@code
- *       StringToHashBucketFast} (FarmHash Fingerprint64 mod numFeatures, the same as {@link
+ *       mask) and stop class are scored: one key per term, {@code StringJoin(nodeId + "|", term)},
+ *       {@code StringToHashBucketFast} (FarmHash Fingerprint64 mod numFeatures), plus each
+ *       candidate's slot (the stop class 0, child j j + 1) mod numFeatures (the indices of {@link
  *       KeslerFeatures#index}), the weights gathered, summed in double, times the value, plus the
- *       class bias feature; log-probabilities are {@code log sigmoid(z)} (pointwise model) or the
+ *       class bias feature (its index from a constant table); log-probabilities are {@code log sigmoid(z)} (pointwise model) or the
  *       log-softmax over the children and stop class (sibling-softmax model);
  *   <li>each path offers, in this order, itself unchanged (finished or at a leaf), each child
  *       (below the root only when its probability reaches the minimum confidence), its stop
@@ -133,11 +134,14 @@ public final class CategorySavedModel {
       k = Math.max(k, tax.children(node.index()).length);
     }
     // Constant tables by taxonomy index: children (padded with 0) and their mask as an additive
-    // penalty (0 or -inf), class and stop-class prefixes, ids and paths.
+    // penalty (0 or -inf), decision prefixes, ids and paths, and the bias feature's index of each
+    // child slot and of the stop class (they do not depend on the product).
+    KeslerFeatures.Layout layout = new KeslerFeatures.Layout(tax, model.numFeatures());
     int[][] children = new int[n][k];
     double[][] penalty = new double[n][k];
+    long[][] childBias = new long[n][k];
+    long[] stopBias = new long[n];
     String[] prefix = new String[n];
-    String[] stopPrefix = new String[n];
     long[] ids = new long[n];
     String[] paths = new String[n];
     for (Taxonomy.Node node : tax.nodes()) {
@@ -146,23 +150,27 @@ public final class CategorySavedModel {
       for (int j = 0; j < k; j++) {
         children[i][j] = j < c.length ? c[j] : 0;
         penalty[i][j] = j < c.length ? 0.0 : Double.NEGATIVE_INFINITY;
+        childBias[i][j] = j < c.length ? layout.bias(c[j]) : 0;
       }
+      stopBias[i] = i != 0 && c.length > 0 ? layout.bias(KeslerExpansion.stop(tax, i)) : 0;
       prefix[i] = KeslerFeatures.prefix(node.id());
-      stopPrefix[i] = KeslerFeatures.stopPrefix(node.id());
       ids[i] = node.id();
       paths[i] = node.path();
-      if (KeslerExpansion.stop(tax, i) != n + i) {
-        throw new IllegalStateException("Stop classes are expected at index nodes + i");
-      }
     }
     Operand<TInt32> childTable = tf.constant(children);
     Operand<TFloat64> penaltyTable = tf.constant(penalty);
+    Operand<TInt64> childBiasTable = tf.constant(childBias);
+    Operand<TInt64> stopBiasTable = tf.constant(stopBias);
     Operand<TString> prefixTable = tf.constant(StandardCharsets.UTF_8, prefix);
-    Operand<TString> stopTable = tf.constant(StandardCharsets.UTF_8, stopPrefix);
     Operand<TInt64> idTable = tf.constant(ids);
     Operand<TString> pathTable = tf.constant(StandardCharsets.UTF_8, paths);
     long numFeatures = model.numFeatures();
-    Operand<TString> bias = tf.constant(KeslerFeatures.BIAS);
+    // Slot j + 1 of a decision is its j-th child, slot 0 its stop class (KeslerFeatures).
+    long[][][][] childSlots = new long[1][1][k][1];
+    for (int j = 0; j < k; j++) {
+      childSlots[0][0][j][0] = j + 1;
+    }
+    Operand<TInt64> slotTable = tf.constant(childSlots);
 
     // Distinct non-empty terms: keep position j when no earlier position of its row holds the same
     // string. Linear in the terms: Unique over "row|term" keys, and a position is kept when it is
@@ -210,24 +218,22 @@ public final class CategorySavedModel {
       Ops l = tf.withSubScope("level" + level);
       Operand<TInt32> cand = l.gather(childTable, nodes, zero); // [B, W, K]
       Operand<TBool> valid = l.math.equal(l.gather(penaltyTable, nodes, zero), l.constant(0.0));
-      Operand<TString> candPrefix = l.gather(prefixTable, cand, zero);
-      // [B, W, K, T] strings classId|term: StringJoin does not broadcast, so tile both sides.
-      Operand<TString> p4 = l.tile(l.expandDims(candPrefix, three), l.stack(List.of(one, one, one, width)));
-      Operand<TString> t4 = l.tile(l.reshape(tokens, l.stack(List.of(batch, one, one, width))),
-          l.stack(List.of(one, l.constant(beam), l.constant(k), one)));
+      // One key per (path, term): decisionId|term, hashed once; a candidate's index adds its slot.
+      Operand<TString> curPrefix = l.gather(prefixTable, nodes, zero); // [B, W]
+      Operand<TString> s3 = l.tile(l.expandDims(curPrefix, two), l.stack(List.of(one, one, width)));
+      Operand<TString> tk3 = l.tile(l.expandDims(tokens, one), l.stack(List.of(one, l.constant(beam), one)));
+      Operand<TInt64> bucket = l.strings.toHashBucketFast(l.strings.join(List.of(s3, tk3)), numFeatures); // [B, W, T]
+      Operand<TFloat64> keep3 = l.expandDims(keepD, one);
+      Operand<TInt64> childIdx = l.math.floorMod(l.math.add(l.expandDims(bucket, two), slotTable), l.constant(numFeatures)); // [B, W, K, T]
       Operand<TFloat64> keep4 = l.reshape(keepD, l.stack(List.of(batch, one, one, width)));
-      Operand<TFloat64> termSum = l.sum(l.math.mul(weightsOf(l, weights, l.strings.join(List.of(p4, t4)), numFeatures), keep4), three);
+      Operand<TFloat64> termSum = l.sum(l.math.mul(gatherWeights(l, weights, childIdx), keep4), three);
       Operand<TFloat64> value3 = l.reshape(value, l.stack(List.of(batch, one, one)));
       Operand<TFloat64> z = l.math.add(l.math.mul(termSum, value3),
-          weightsOf(l, weights, l.strings.join(List.of(candPrefix, bias)), numFeatures)); // [B, W, K]
+          gatherWeights(l, weights, l.gather(childBiasTable, nodes, zero))); // [B, W, K]
 
-      Operand<TString> curStop = l.gather(stopTable, nodes, zero); // [B, W]
-      Operand<TString> s3 = l.tile(l.expandDims(curStop, two), l.stack(List.of(one, one, width)));
-      Operand<TString> tk3 = l.tile(l.expandDims(tokens, one), l.stack(List.of(one, l.constant(beam), one)));
-      Operand<TFloat64> keep3 = l.expandDims(keepD, one);
-      Operand<TFloat64> stopSum = l.sum(l.math.mul(weightsOf(l, weights, l.strings.join(List.of(s3, tk3)), numFeatures), keep3), two);
+      Operand<TFloat64> stopSum = l.sum(l.math.mul(gatherWeights(l, weights, bucket), keep3), two);
       Operand<TFloat64> stopZ = l.math.add(l.math.mul(stopSum, l.expandDims(value, one)),
-          weightsOf(l, weights, l.strings.join(List.of(curStop, bias)), numFeatures)); // [B, W]
+          gatherWeights(l, weights, l.gather(stopBiasTable, nodes, zero))); // [B, W]
 
       Operand<TBool> notRoot = l.math.notEqual(nodes, zero);
       Operand<TBool> hasChildren = l.reduceAny(valid, two);
@@ -308,9 +314,8 @@ public final class CategorySavedModel {
     return tf.math.sub(tf.math.minimum(z, tf.constant(0.0)), tf.math.log1p(tf.math.exp(tf.math.neg(tf.math.abs(z)))));
   }
 
-  /** The weights of hashed strings, as doubles (Java sums float weights in double). */
-  private static Operand<TFloat64> weightsOf(Ops tf, Operand<TFloat32> weights, Operand<TString> keys, long numFeatures) {
-    Operand<TInt64> idx = tf.strings.toHashBucketFast(keys, numFeatures);
+  /** The weights at feature indices, as doubles (Java sums float weights in double). */
+  private static Operand<TFloat64> gatherWeights(Ops tf, Operand<TFloat32> weights, Operand<TInt64> idx) {
     return tf.dtypes.cast(tf.gather(weights, idx, tf.constant(0)), TFloat64.class);
   }
 

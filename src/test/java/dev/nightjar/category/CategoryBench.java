@@ -226,24 +226,27 @@ public final class CategoryBench implements Job {
    * shared_share} = 1 - buckets / pairs, the share of pairs that lost a weight of their own.
    */
   static String collisions(Dataset<Row> train, Taxonomy taxonomy, int numFeatures, String split) {
-    var tax = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(train.sparkSession().sparkContext()).broadcast(taxonomy);
-    org.apache.spark.api.java.JavaRDD<Long> pairs = train.select("tokens", "category").javaRDD().flatMap(r -> {
+    var jsc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(train.sparkSession().sparkContext());
+    var tax = jsc.broadcast(taxonomy);
+    var layouts = jsc.broadcast(new KeslerFeatures.Layout(taxonomy, numFeatures));
+    // A pair is (class index, term), kept with the bucket it falls into.
+    org.apache.spark.api.java.JavaRDD<scala.Tuple2<String, Integer>> pairs = train.select("tokens", "category").javaRDD().flatMap(r -> {
       Taxonomy t = tax.value();
-      List<String> terms = new ArrayList<>(KeslerFeatures.terms(r.getList(0)));
-      terms.add(KeslerFeatures.BIAS);
-      byte[][] prefixes = KeslerFeatures.prefixes(t);
-      List<Long> out = new ArrayList<>();
+      List<String> terms = KeslerFeatures.terms(r.getList(0));
+      KeslerFeatures.Encoded enc = new KeslerFeatures.Encoded(terms);
+      KeslerFeatures.Layout layout = layouts.value();
+      int[] idx = new int[terms.size() + 1];
+      List<scala.Tuple2<String, Integer>> out = new ArrayList<>();
       KeslerExpansion.forEach(t, t.byPath(r.getString(1)).index(), KeslerExpansion.Mode.SIBLINGS, 0, null, (c, label) -> {
-        String prefix = new String(prefixes[c], java.nio.charset.StandardCharsets.UTF_8);
-        for (String term : terms) {
-          out.add(dev.nightjar.text.FeatureHashing.fingerprint(prefix + term));
+        enc.indices(layout, c, idx);
+        for (int i = 0; i <= terms.size(); i++) {
+          out.add(new scala.Tuple2<>(c + "|" + (i < terms.size() ? terms.get(i) : KeslerFeatures.BIAS), idx[i]));
         }
       });
       return out.iterator();
     }).distinct().cache();
     long n = pairs.count();
-    long buckets = pairs.map(f -> dev.nightjar.text.FeatureHashing.bucket(f, numFeatures)).distinct().count();
-    pairs.unpersist();
+    long buckets = pairs.map(scala.Tuple2::_2).distinct().count();
     return String.format(Locale.ROOT, "BENCH category-collisions split=%s classes=%d num_features=%d pairs=%d buckets=%d shared_share=%.4f load=%.3f",
         split, taxonomy.size(), numFeatures, n, buckets, 1 - (double) buckets / n, (double) n / numFeatures);
   }

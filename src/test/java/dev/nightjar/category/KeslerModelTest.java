@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import dev.nightjar.taxonomy.Taxonomy;
 import dev.nightjar.testing.SharedSpark;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -22,15 +23,8 @@ class KeslerModelTest {
   private static final int NF = 1 << 20;
   private static final List<String> TOKENS = List.of("anything");
 
-  private static float[] weights(Map<String, Float> biasByPrefix) {
-    float[] w = new float[NF];
-    Set<Integer> used = new HashSet<>();
-    for (var e : biasByPrefix.entrySet()) {
-      int i = dev.nightjar.text.FeatureHashing.index(e.getKey() + KeslerFeatures.BIAS, NF);
-      assertEquals(true, used.add(i), "bias indices must not collide");
-      w[i] = e.getValue();
-    }
-    return w;
+  private static float[] weights(Map<String, Float> biasByClass) {
+    return KeslerWeights.biases(KeslerExpansionTest.T, biasByClass, NF);
   }
 
   private static KeslerModel model(Map<String, Float> biases) {
@@ -80,7 +74,7 @@ class KeslerModelTest {
   void termWeightsAreClassSpecific() {
     float[] w = new float[NF];
     double v = KeslerFeatures.valueOf(1);
-    w[KeslerFeatures.index(6, "zebra", NF)] = 10f;
+    w[KeslerWeights.index(KeslerExpansionTest.T, "6|", "zebra", NF)] = 10f;
     KeslerModel m = new KeslerModel("m", KeslerExpansionTest.T, w, Map.of());
     assertEquals("F", m.predict(List.of("zebra")).path());
     assertEquals(sigmoid(10 * v), m.predict(List.of("zebra")).levelScores()[0], 1e-6);
@@ -90,26 +84,73 @@ class KeslerModelTest {
   @Test
   void encodedIndicesEqualTheStringDefinition() {
     // Short and long terms (FarmHash has separate code for 0-16, 17-32, 33-64 and 65+ bytes),
-    // multi-byte UTF-8, and a prefix longer than the first term (the buffer is reused).
+    // multi-byte UTF-8, ids short and longer than the 8-byte fast prefix, and a size that is not a
+    // power of two (a slot past the end wraps around).
+    Taxonomy t = Taxonomy.parseGoogle(new java.io.StringReader(
+        "1 - A\n5181 - A > B\n499999999999 - A > C\n7 - A > C > D\n8 - A > C > E\n6 - F\n"), "ids");
     List<String> terms = List.of("a", "caf\u00e9", "t:shirt", "b:cotton_shirt", "x".repeat(40), "y".repeat(70),
         "\u043a\u043e\u0448\u043a\u0430", "z".repeat(20));
     KeslerFeatures.Encoded enc = new KeslerFeatures.Encoded(terms);
     int[] out = new int[terms.size() + 1];
+    int n = t.nodes().size();
     for (int size : new int[] {1 << 22, 1000, (1 << 18) + 3}) {
-      for (long id : new long[] {1, 5181, 499_999_999_999L}) {
-        for (String prefix : new String[] {KeslerFeatures.prefix(id), KeslerFeatures.stopPrefix(id)}) {
-          enc.indices(prefix.getBytes(java.nio.charset.StandardCharsets.UTF_8), size, out);
-          for (int i = 0; i < terms.size(); i++) {
-            long h = dev.nightjar.text.FeatureHashing.fingerprint(prefix + terms.get(i));
-            assertEquals(Long.remainderUnsigned(h, size), out[i], prefix + terms.get(i) + " mod " + size);
+      KeslerFeatures.Layout layout = new KeslerFeatures.Layout(t, size);
+      for (int c = 1; c < 2 * n; c++) {
+        if (layout.decision(c) < 0) {
+          continue; // a leaf has no stop class
+        }
+        boolean stop = c >= n;
+        long id = t.node(stop ? c - n : c).id();
+        enc.indices(layout, c, out);
+        for (int i = 0; i < terms.size(); i++) {
+          assertEquals(KeslerFeatures.index(t, id, stop, terms.get(i), size), out[i], id + (stop ? "$ " : " ") + terms.get(i) + " mod " + size);
+        }
+        assertEquals(KeslerFeatures.index(t, id, stop, KeslerFeatures.BIAS, size), out[terms.size()], id + " bias mod " + size);
+      }
+    }
+    // The rule spelled out once: C is A's second child (slot 2), D's stop class is slot 0 of D.
+    long key = dev.nightjar.text.FeatureHashing.fingerprint("1|t:shirt");
+    assertEquals((int) ((Long.remainderUnsigned(key, 1000) + 2) % 1000), KeslerFeatures.index(t, 499_999_999_999L, false, "t:shirt", 1000));
+    assertEquals((int) Long.remainderUnsigned(dev.nightjar.text.FeatureHashing.fingerprint("7|t:shirt"), 1000),
+        KeslerFeatures.index(t, 7, true, "t:shirt", 1000));
+    assertEquals(2, new KeslerFeatures.Layout(t, 1000).slot(t.byId(499_999_999_999L).index()));
+  }
+
+  @Test
+  void aDecisionScoresItsCandidatesFromAdjacentWeights() {
+    // The sum of one decision's slots equals each class scored on its own, including a slot that wraps.
+    Taxonomy t = KeslerExpansionTest.T;
+    List<String> terms = List.of("red", "shoe", "t:red");
+    KeslerFeatures.Encoded enc = new KeslerFeatures.Encoded(terms);
+    for (int size : new int[] {1 << 16, 37}) {
+      KeslerFeatures.Layout layout = new KeslerFeatures.Layout(t, size);
+      float[] w = new float[size];
+      for (int i = 0; i < size; i++) {
+        w[i] = (float) Math.sin(i + 1);
+      }
+      for (var node : t.nodes()) {
+        int u = node.index();
+        int[] children = t.children(u);
+        if (children.length == 0) {
+          continue;
+        }
+        double[] slots = new double[children.length + 1];
+        enc.sumDecision(layout, u, slots.length, w, slots);
+        int[] idx = new int[terms.size() + 1];
+        for (int j = 0; j <= children.length; j++) {
+          if (j == 0 && u == 0) {
+            continue;
           }
-          long hb = dev.nightjar.text.FeatureHashing.fingerprint(prefix + KeslerFeatures.BIAS);
-          assertEquals(Long.remainderUnsigned(hb, size), out[terms.size()], prefix + " bias mod " + size);
+          int c = j == 0 ? KeslerExpansion.stop(t, u) : children[j - 1];
+          enc.indices(layout, c, idx);
+          double z = 0;
+          for (int i = 0; i < terms.size(); i++) {
+            z += w[idx[i]];
+          }
+          assertEquals(z, slots[j], 0.0, node.path() + " slot " + j + " size " + size);
         }
       }
     }
-    assertEquals(KeslerFeatures.index(5181, "t:shirt", 1 << 22),
-        (int) Long.remainderUnsigned(dev.nightjar.text.FeatureHashing.fingerprint("5181|t:shirt"), 1 << 22));
   }
 
   @Test

@@ -30,11 +30,11 @@ class KeslerTrainerTest {
     float v = KeslerFeatures.valueOf(2);
     // From zero every row has margin 0 < 1: gradient -y * x, AdaGrad step lr * x / sqrt(x^2 + 1e-8).
     float up = (float) (1.0 * v / Math.sqrt(v * v + 1e-8f));
-    assertEquals(up, model[2 * KeslerFeatures.index(5, "red", NF)], 1e-7);
-    assertEquals(-up, model[2 * KeslerFeatures.index(4, "red", NF)], 1e-7);
+    assertEquals(up, model[2 * KeslerFeatures.index(KeslerExpansionTest.T, 5, false, "red", NF)], 1e-7);
+    assertEquals(-up, model[2 * KeslerFeatures.index(KeslerExpansionTest.T, 4, false, "red", NF)], 1e-7);
     float bias = (float) (1.0 / Math.sqrt(1 + 1e-8f));
-    assertEquals(bias, model[2 * KeslerFeatures.index(1, KeslerFeatures.BIAS, NF)], 1e-7);
-    assertEquals(-bias, model[2 * KeslerFeatures.index(6, KeslerFeatures.BIAS, NF)], 1e-7);
+    assertEquals(bias, model[2 * KeslerFeatures.index(KeslerExpansionTest.T, 1, false, KeslerFeatures.BIAS, NF)], 1e-7);
+    assertEquals(-bias, model[2 * KeslerFeatures.index(KeslerExpansionTest.T, 6, false, KeslerFeatures.BIAS, NF)], 1e-7);
   }
 
   @Test

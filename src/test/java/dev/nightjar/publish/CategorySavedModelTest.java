@@ -34,15 +34,8 @@ class CategorySavedModelTest {
       "1 - A\n2 - A > B\n3 - A > C\n4 - A > C > D\n5 - A > C > E\n6 - F\n"), "tiny");
   private static final int NF = 1 << 20;
 
-  private static float[] biases(Map<String, Float> biasByPrefix) {
-    float[] w = new float[NF];
-    Set<Integer> used = new HashSet<>();
-    for (var e : biasByPrefix.entrySet()) {
-      int i = FeatureHashing.index(e.getKey() + KeslerFeatures.BIAS, NF);
-      assertTrue(used.add(i), "bias indices must not collide");
-      w[i] = e.getValue();
-    }
-    return w;
+  private static float[] biases(Map<String, Float> biasByClass) {
+    return dev.nightjar.category.KeslerWeights.biases(T, biasByClass, NF);
   }
 
   private static double sigmoid(double z) {
@@ -163,8 +156,8 @@ class CategorySavedModelTest {
   @Test
   void termsCountOnceAndPaddingIsIgnored(@TempDir Path dir) throws Exception {
     float[] w = new float[NF];
-    w[KeslerFeatures.index(6, "zebra", NF)] = 10f;
-    w[KeslerFeatures.index(6, "caf\u00e9", NF)] = 1f;
+    w[dev.nightjar.category.KeslerWeights.index(T, "6|", "zebra", NF)] = 10f;
+    w[dev.nightjar.category.KeslerWeights.index(T, "6|", "caf\u00e9", NF)] = 1f;
     KeslerModel m = new KeslerModel("m", T, w, Map.of());
     List<List<String>> products = List.of(
         List.of("zebra"),
