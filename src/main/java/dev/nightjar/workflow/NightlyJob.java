@@ -61,6 +61,8 @@ public final class NightlyJob implements Job {
         OptionSpec.flag("isolated", "run every action in its own jobs/run JVM (the default on a cluster master)"),
         OptionSpec.value("from", "YYYY-MM-DD", "backfill: the first date (with --to)", "none"),
         OptionSpec.value("to", "YYYY-MM-DD", "backfill: the last date, inclusive", "none"),
+        OptionSpec.flag("sample", "generate the sample world first when the warehouse has no products (README command 1);"
+            + " without it a warehouse without products is refused"),
         OptionSpec.flag("resume", "skip the actions that finished in the date's last run"),
         OptionSpec.flag("train-category", "retrain the category model (default: only when none exists)"),
         OptionSpec.flag("dry-run", "print the actions and their command lines, run nothing"),
@@ -171,6 +173,12 @@ public final class NightlyJob implements Job {
     // One run per warehouse: a second one would interleave its writes and its run state with ours.
     String what = "jobs/nightly " + (o.dates().size() == 1 ? "--date " + o.dates().get(0)
         : "--from " + o.dates().get(0) + " --to " + o.dates().get(o.dates().size() - 1));
+    // A mistyped --warehouse must not grow a synthetic world, train on it and publish from it (nor
+    // get a lock directory: checked first).
+    if (!ctx.flag("sample") && !RunState.exists(warehouse, "products/_delta_log")) {
+      throw new UsageException("No products table in " + warehouse + ": expected a warehouse holding the catalog"
+          + " (check --warehouse), or --sample to generate the sample world into it");
+    }
     try (WarehouseLock lock = WarehouseLock.acquire(warehouse, what, ctx.flag("break-lock"))) {
       return new NightlyRunner(launcher, lines, o.inProcess()).run(req);
     }

@@ -211,6 +211,16 @@ class KeslerModelTest {
       assertEquals(m.setPredictionCol("p").transform(in).collectAsList(),
           loaded.setPredictionCol("p").transform(in).collectAsList());
     }
+    // A model saved before the decision layout (format 1) hashed each class apart: refused, not misread.
+    java.nio.file.Path meta = dir.resolve("model-" + KeslerClassifier.OBJECTIVE_POINTWISE).resolve("metadata.json");
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    var tree = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(meta.toFile());
+    json.writeValue(meta.toFile(), tree.put("format", 1).put("featureRule", "old"));
+    java.nio.file.Files.deleteIfExists(meta.resolveSibling(".metadata.json.crc"));
+    var old = org.junit.jupiter.api.Assertions.assertThrows(java.io.UncheckedIOException.class,
+        () -> KeslerModel.load(meta.getParent().toString()));
+    assertEquals(meta.getParent() + ": expected a KeslerModel of format 2 (features: "
+        + KeslerFeatures.RULE + "), found format 1 (features: old); retrain it with train-category", old.getCause().getMessage());
     var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> new KeslerClassifier().setTaxonomy(KeslerExpansionTest.T).setObjective(KeslerClassifier.OBJECTIVE_SOFTMAX)
             .setExpansion(KeslerClassifier.EXPANSION_FULL).fit(df));

@@ -43,7 +43,7 @@ class NotebooksTest {
   void everyNotebookRunsOnANightlyRun() throws Exception {
     Path wh = tmp.resolve("wh");
     Jobs.Outcome run = Jobs.main("nightly", "--workflow", "workflows/nightly/workflow.xml",
-        "--properties", "workflows/nightly/job.properties", "--warehouse", wh.toString(), "--in-process",
+        "--properties", "workflows/nightly/job.properties", "--warehouse", wh.toString(), "--in-process", "--sample",
         "--from", FROM, "--to", TO, "--set", "nightly.log-dir=" + tmp.resolve("logs"),
         "--set", "sample.products=1000", "--set", "sample.budget.shops=400", "--set", "sample.budget.days=60",
         "--set", "category.train.num-features=65536", "--set", "category.train.epochs=5");

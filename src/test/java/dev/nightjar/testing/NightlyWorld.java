@@ -75,7 +75,7 @@ public final class NightlyWorld {
   public static Jobs.Outcome run(Path wh, Path log, List<String> extra) {
     List<String> args = new ArrayList<>(List.of("nightly", "--workflow", "workflows/nightly/workflow.xml",
         "--properties", "workflows/nightly/job.properties", "--in-process", "--date", DATE, "--warehouse",
-        wh.toString(), "--train-category", "--json", "--set",
+        wh.toString(), "--sample", "--train-category", "--json", "--set",
         "nightly.log-dir=" + log.resolveSibling(log.getFileName() + ".d")));
     args.addAll(extra);
     Jobs.Outcome o = Jobs.main(args.toArray(String[]::new));

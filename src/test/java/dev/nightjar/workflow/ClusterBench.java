@@ -201,7 +201,7 @@ public final class ClusterBench implements Job {
       List<String> pipeline) {
     List<String> cmd = new ArrayList<>(List.of(root.resolve("jobs/nightly").toString()));
     cmd.addAll(spark);
-    cmd.addAll(List.of("--warehouse", work.resolve(name).toString()));
+    cmd.addAll(List.of("--warehouse", work.resolve(name).toString(), "--sample"));
     cmd.addAll(pipeline);
     System.out.println(name + ": " + String.join(" ", cmd));
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true)

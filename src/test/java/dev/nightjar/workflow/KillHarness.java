@@ -624,7 +624,7 @@ final class KillHarness {
 
   private Process start(Path wh, Path out, boolean resume, boolean breakLock, List<String> extra) {
     List<String> cmd = new ArrayList<>(List.of(root.resolve("jobs/nightly").toString(), "--in-process",
-        "--date", DATE, "--warehouse", wh.toString(), "--train-category"));
+        "--date", DATE, "--warehouse", wh.toString(), "--sample", "--train-category"));
     cmd.addAll(SETS);
     cmd.addAll(extra);
     if (resume) {

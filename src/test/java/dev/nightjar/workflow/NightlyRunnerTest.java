@@ -1,6 +1,7 @@
 package dev.nightjar.workflow;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -214,6 +215,15 @@ class NightlyRunnerTest {
         + "at most 366 days\n", o.err());
     o = Jobs.main(concat(base, "--date", "2026-11-01", "--from", "2026-11-01", "--to", "2026-11-02"));
     assertEquals("nightjar: Give either --date or --from/--to, not both\n", o.err());
+    // A warehouse without products (a typo) is refused unless --sample asks for the sample world; nothing is created.
+    Path typo = tmp.resolve("no-such-warehouse");
+    String[] elsewhere = {"nightly", "--workflow", TINY.toString(), "--properties", TINY_PROPS.toString(),
+        "--warehouse", typo.toString(), "--in-process", "--date", "2026-11-01"};
+    o = Jobs.main(elsewhere);
+    assertEquals(ExitCodes.USAGE, o.status(), o.err());
+    assertEquals("nightjar: No products table in " + typo + ": expected a warehouse holding the catalog (check --warehouse),"
+        + " or --sample to generate the sample world into it\n", o.err());
+    assertFalse(Files.exists(typo), "nothing written to " + typo);
     o = Jobs.main("nightly", "--workflow", "no/such.xml", "--in-process");
     assertEquals("nightjar: Cannot read " + Path.of("no/such.xml").toAbsolutePath() + ": no such file\n", o.err());
 

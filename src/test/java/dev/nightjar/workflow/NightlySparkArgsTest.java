@@ -32,7 +32,7 @@ class NightlySparkArgsTest {
 
   private String[] args(String... more) {
     List<String> a = new ArrayList<>(List.of("nightly", "--workflow", TINY, "--properties", TINY_PROPS,
-        "--warehouse", tmp.resolve("wh").toString(), "--date", "2026-11-20",
+        "--warehouse", tmp.resolve("wh").toString(), "--date", "2026-11-20", "--sample",
         "--set", "nightly.log-dir=" + tmp.resolve("logs"),
         // As jobs/run builds it: printf '%s\n' "${spark_args[@]}", so a trailing line break.
         "--spark-args", String.join("\n", SPARK) + "\n"));
@@ -61,7 +61,7 @@ class NightlySparkArgsTest {
         cur.add(l);
       }
     }
-    // The sample world first (the warehouse is empty), then the tiny workflow's four actions.
+    // The sample world first (the warehouse is empty, --sample), then the tiny workflow's four actions.
     assertEquals(List.of("generate-sample", "budget-features", "train-budget", "featurize", "export"),
         calls.stream().map(c -> c.get(0)).toList());
     for (List<String> c : calls) {

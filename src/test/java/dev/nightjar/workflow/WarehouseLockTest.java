@@ -57,7 +57,7 @@ class WarehouseLockTest {
         + ",\"user\":\"someone\",\"command\":\"jobs/nightly --date 2026-11-19\",\"started\":\"2026-11-20T02:00:00Z\"}");
 
     // Through the command line: refused before any action runs, naming the owner.
-    Jobs.Outcome o = Jobs.main("nightly", "--warehouse", wh, "--date", "2026-11-20", "--in-process",
+    Jobs.Outcome o = Jobs.main("nightly", "--warehouse", wh, "--date", "2026-11-20", "--in-process", "--sample",
         "--workflow", "src/test/resources/dev/nightjar/workflow/tiny-workflow.xml",
         "--properties", "src/test/resources/dev/nightjar/workflow/tiny.properties");
     assertEquals(ExitCodes.FAILED, o.status(), o.err());
