@@ -3,10 +3,10 @@ package dev.nightjar.search;
 import dev.nightjar.tables.Quarantine;
 import java.io.Serializable;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Iterator;
-import java.util.Map;
+import java.util.List;
 import java.util.NoSuchElementException;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.catalyst.InternalRow;
@@ -17,9 +17,9 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**
- * The per-query fold of {@link QueryEntropy#fold}: over one partition of the classified log,
- * sorted by a 64-bit hash of the query (so a query's rows are adjacent), it passes refused rows
- * through and turns each query's good rows into one row of figures. Every sum over a query's
+ * The per-query fold of {@link QueryEntropy#fold}: over one partition of the classified log (all
+ * rows of a query in one partition, in any order), it passes refused rows through and turns each
+ * query's good rows into one row of figures, the queries found by a 64-bit hash of the query. Every sum over a query's
  * categories is a double sum in category-id (name) order, so a query's figures depend only on its
  * rows, never on how the log was partitioned or ordered: bit-identical on any cluster, without
  * decimals.
@@ -33,7 +33,7 @@ final class EntropyFold implements FlatMapFunction<Iterator<InternalRow>, Intern
     QueryEntropy.PRODUCT_NO, QueryEntropy.TOP_ID, QueryEntropy.SUB_ID, EntropyFold.QUERY_HASH
   };
 
-  /** The sort key: one long, which Spark sorts by radix on its prefix alone (no row comparisons). */
+  /** The partitioning key, by which the fold also finds a row's query: one long, hashed once. */
   static final String QUERY_HASH = "query_hash";
 
   /** Per top-level category of the query: ids in increasing order and results. */
@@ -104,9 +104,12 @@ final class EntropyFold implements FlatMapFunction<Iterator<InternalRow>, Intern
   public Iterator<InternalRow> call(Iterator<InternalRow> in) {
     return new Iterator<>() {
       private final ArrayDeque<InternalRow> ready = new ArrayDeque<>();
-      // The queries of the current hash: one, unless two queries' hashes collide.
-      private final Map<UTF8String, Group> open = new HashMap<>();
-      private long hash;
+      // Every query of the partition, in order of first appearance: the partition is sized so
+      // that they all fit (a few thousand), and no sort brings a query's rows together.
+      private final List<Group> groups = new ArrayList<>();
+      /** Query hash to the index of its first group in {@link #groups}; collisions chain on. */
+      private final LongMap byHash = new LongMap();
+      private int emitted;
 
       @Override
       public boolean hasNext() {
@@ -121,31 +124,40 @@ final class EntropyFold implements FlatMapFunction<Iterator<InternalRow>, Intern
             ready.add(out);
             continue;
           }
-          long h = r.getLong(8);
-          if (!open.isEmpty() && h != hash) {
-            flush();
-          }
-          hash = h;
-          UTF8String q = r.getUTF8String(2);
-          Group g = open.get(q);
-          if (g == null) {
-            q = q.clone();
-            g = new Group(q);
-            open.put(q, g);
-          }
-          g.add(r.getLong(3), r.getLong(4), r.getLong(5), r.getInt(6), r.isNullAt(7) ? -1 : r.getInt(7));
+          group(r.getLong(8), r.getUTF8String(2))
+              .add(r.getLong(3), r.getLong(4), r.getLong(5), r.getInt(6), r.isNullAt(7) ? -1 : r.getInt(7));
         }
-        if (ready.isEmpty() && !in.hasNext()) {
-          flush();
+        if (ready.isEmpty()) {
+          // The input is done: one row per query, each finished (and let go) as it is read.
+          if (emitted < groups.size()) {
+            ready.add(groups.get(emitted).finish(cats, topNames()));
+            groups.set(emitted++, null);
+          }
         }
         return !ready.isEmpty();
       }
 
-      private void flush() {
-        for (Group g : open.values()) {
-          ready.add(g.finish(cats, topNames()));
+      private Group group(long hash, UTF8String q) {
+        int i = (int) byHash.putIfAbsent(hash, groups.size());
+        if (i < groups.size()) {
+          Group g = groups.get(i);
+          while (!g.query.equals(q)) {
+            if (g.next < 0) {
+              // Two queries with one hash: rare, chained.
+              g.next = groups.size();
+              return add(q);
+            }
+            g = groups.get(g.next);
+          }
+          return g;
         }
-        open.clear();
+        return add(q);
+      }
+
+      private Group add(UTF8String q) {
+        Group g = new Group(q.clone());
+        groups.add(g);
+        return g;
       }
 
       @Override
@@ -181,39 +193,75 @@ final class EntropyFold implements FlatMapFunction<Iterator<InternalRow>, Intern
 
   /**
    * An open-addressing map of long keys to long values: a query's products, cells and spellings
-   * without a boxed Long per log row.
+   * without a boxed Long per log row. A key and its value are adjacent in one array (one cache
+   * line per lookup, where separate key, value and used arrays took three); {@link #FREE} marks a
+   * free slot, and the key equal to it is kept beside the table.
    */
   static final class LongMap {
-    private long[] keys = new long[16];
-    private long[] values = new long[16];
-    private boolean[] used = new boolean[16];
+    private static final long FREE = Long.MIN_VALUE;
+
+    /** Key at 2i, value at 2i + 1. */
+    private long[] table = freeTable(8);
     private int size;
+    private boolean hasFreeKey;
+    private long freeKeyValue;
+    /** Whether the last {@link #slot} claimed its key. */
+    private boolean fresh;
+
+    private static long[] freeTable(int slots) {
+      long[] t = new long[2 * slots];
+      for (int i = 0; i < t.length; i += 2) {
+        t[i] = FREE;
+      }
+      return t;
+    }
 
     int size() {
-      return size;
+      return size + (hasFreeKey ? 1 : 0);
     }
 
-    /** The slot of {@code key}, claimed for it (value 0) when absent; {@link #isNew} tells which. */
+    /**
+     * The index in {@link #table} of {@code key}'s value, claimed for it (value 0) when absent
+     * ({@link #fresh} tells which); -1 for the key {@link #FREE}.
+     */
     private int slot(long key) {
-      if (2 * (size + 1) > keys.length) {
+      if (key == FREE) {
+        fresh = !hasFreeKey;
+        if (fresh) {
+          hasFreeKey = true;
+          freeKeyValue = 0;
+        }
+        return -1;
+      }
+      if (4 * (size + 1) > table.length) { // more than half the slots
         grow();
       }
-      int mask = keys.length - 1;
+      int mask = table.length / 2 - 1;
       int i = (int) mix(key) & mask;
-      while (used[i] && keys[i] != key) {
+      long k;
+      while ((k = table[2 * i]) != FREE && k != key) {
         i = (i + 1) & mask;
       }
-      fresh = !used[i];
+      fresh = k == FREE;
       if (fresh) {
-        used[i] = true;
-        keys[i] = key;
-        values[i] = 0;
+        table[2 * i] = key;
+        table[2 * i + 1] = 0;
         size++;
       }
-      return i;
+      return 2 * i + 1;
     }
 
-    private boolean fresh;
+    private long get(int slot) {
+      return slot < 0 ? freeKeyValue : table[slot];
+    }
+
+    private void set(int slot, long value) {
+      if (slot < 0) {
+        freeKeyValue = value;
+      } else {
+        table[slot] = value;
+      }
+    }
 
     /** Adds {@code key}; true when it was absent. */
     boolean add(long key) {
@@ -225,26 +273,33 @@ final class EntropyFold implements FlatMapFunction<Iterator<InternalRow>, Intern
     long putIfAbsent(long key, long value) {
       int i = slot(key);
       if (fresh) {
-        values[i] = value;
+        set(i, value);
       }
-      return values[i];
+      return get(i);
     }
 
     /** Keeps the larger of {@code key}'s value and {@code value}. */
     void putMax(long key, long value) {
       int i = slot(key);
-      values[i] = fresh ? value : Math.max(values[i], value);
+      set(i, fresh ? value : Math.max(get(i), value));
     }
 
     /** The keys, in no particular order, with their values in {@code valuesOut} (of length size). */
     long[] keys(long[] valuesOut) {
-      long[] out = new long[size];
+      long[] out = new long[size()];
       int c = 0;
-      for (int i = 0; i < keys.length; i++) {
-        if (used[i]) {
-          out[c] = keys[i];
+      if (hasFreeKey) {
+        out[c] = FREE;
+        if (valuesOut != null) {
+          valuesOut[c] = freeKeyValue;
+        }
+        c++;
+      }
+      for (int i = 0; i < table.length; i += 2) {
+        if (table[i] != FREE) {
+          out[c] = table[i];
           if (valuesOut != null) {
-            valuesOut[c] = values[i];
+            valuesOut[c] = table[i + 1];
           }
           c++;
         }
@@ -253,16 +308,12 @@ final class EntropyFold implements FlatMapFunction<Iterator<InternalRow>, Intern
     }
 
     private void grow() {
-      long[] k = keys;
-      long[] v = values;
-      boolean[] u = used;
-      keys = new long[2 * k.length];
-      values = new long[2 * k.length];
-      used = new boolean[2 * k.length];
+      long[] old = table;
+      table = freeTable(old.length); // twice the slots
       size = 0;
-      for (int i = 0; i < k.length; i++) {
-        if (u[i]) {
-          values[slot(k[i])] = v[i];
+      for (int i = 0; i < old.length; i += 2) {
+        if (old[i] != FREE) {
+          table[slot(old[i])] = old[i + 1];
         }
       }
     }
@@ -276,6 +327,8 @@ final class EntropyFold implements FlatMapFunction<Iterator<InternalRow>, Intern
   /** The good rows of one query seen so far, as distinct-result counts per (top, sub) cell. */
   private static final class Group {
     final UTF8String query;
+    /** The group of the next query with the same hash in the partition, or -1. */
+    int next = -1;
     long rows;
     /** Cell key (top id << 32 | sub id + 1) to its index in {@link #r}. */
     final LongMap cellIndex = new LongMap();

@@ -86,7 +86,7 @@ public final class EntropyJob implements Job {
   static final long BROADCAST_MAX_PRODUCTS = 5_000_000;
 
   /** Log input bytes per partition of the fold (see {@link Computation#foldPartitions}). */
-  static final long FOLD_PARTITION_BYTES = 4L << 20;
+  static final long FOLD_PARTITION_BYTES = 1L << 20;
 
   static final int FOLD_MAX_PARTITIONS = 4096;
 
@@ -285,9 +285,9 @@ public final class EntropyJob implements Job {
     /**
      * The fold's partitions: one per {@value #FOLD_PARTITION_BYTES} bytes of log input (Spark's
      * estimate from the files), at least the shuffle's default, at most {@value
-     * #FOLD_MAX_PARTITIONS}. Sorting a partition of a few
-     * hundred thousand rows stays within the processor's caches; sorting millions (4 partitions
-     * of a 10M-row log) waited on memory for every row it read back.
+     * #FOLD_MAX_PARTITIONS}. The fold holds a partition's queries in memory together: a few
+     * hundred thousand rows (a few thousand queries) stay within the processor's caches, where
+     * millions (4 partitions of a 10M-row log) waited on memory for every row.
      */
     static int foldPartitions(Dataset<Row> log) {
       long bytes = ((org.apache.spark.sql.classic.Dataset<Row>) log).queryExecution().optimizedPlan().stats()

@@ -42,9 +42,8 @@ import org.apache.spark.sql.types.StructType;
  *   <li>H(p) = −Σ p·log2(p) over non-zero p.
  * </ul>
  *
- * <p>One shuffle of the log by query, sorted within each partition by (query, category ids,
- * product), and a fold over each query's rows ({@link EntropyFold}): distinct results per category
- * are counted as adjacent runs, and H is computed as log2(T) − Σ m·log2(m) / T from the measures m
+ * <p>One shuffle of the log by a hash of the query and a fold over each query's rows ({@link
+ * EntropyFold}): distinct results counted per category in primitive maps, and H is computed as log2(T) − Σ m·log2(m) / T from the measures m
  * (results or affinities) and their total T (exactly 0 for one category; within 1e-13 of the
  * term-by-term sum otherwise). The sums run over the query's categories in id order in double
  * arithmetic: the result depends only on the query's rows, so every partitioning gives the same
@@ -121,13 +120,16 @@ public final class QueryEntropy {
    * when there is no second level).
    */
   public static Column[] levels(Column categoryPath) {
-    Column parts =
-        functions.transform(
-            functions.split(categoryPath, ">"),
-            x -> functions.regexp_replace(functions.trim(x), "\\s+", " "));
-    Column top = functions.element_at(parts, 1);
-    Column sub = when(functions.size(parts).geq(2), functions.element_at(parts, 2));
+    // Only the first two names are normalized: a transform of every name of the path ran
+    // interpreted (a higher-order function, no generated code).
+    Column parts = functions.split(categoryPath, ">");
+    Column top = normalizeName(functions.element_at(parts, 1));
+    Column sub = when(functions.size(parts).geq(2), normalizeName(functions.element_at(parts, 2)));
     return new Column[] {when(top.notEqual(""), top).as(TOP), when(sub.notEqual(""), sub).as(SUB)};
+  }
+
+  private static Column normalizeName(Column name) {
+    return functions.regexp_replace(functions.trim(name), "\\s+", " ");
   }
 
   /**
@@ -217,19 +219,18 @@ public final class QueryEntropy {
    */
   public static Dataset<Row> fold(Dataset<Row> classified, Categories cats, int partitions) {
     Column[] in = Arrays.stream(EntropyFold.INPUT).map(functions::col).toArray(Column[]::new);
-    // Sorting, not hash aggregation (no map of every (query, product) pair, spills gracefully),
-    // and on one long key: a radix sort of prefixes, where sorting by the query string and the
-    // category ids compared whole rows for every pair of the same query.
-    Dataset<Row> sorted = classified.withColumn(EntropyFold.QUERY_HASH, functions.xxhash64(col(QUERY)))
+    // No sort: the fold finds each row's query by its hash in a map of the partition's queries
+    // (a few thousand: the partitions are sized for it). Sorting each partition by the hash cost
+    // more than the fold itself (reading the sorted rows back jumped across the sort buffer).
+    Dataset<Row> shuffled = classified.withColumn(EntropyFold.QUERY_HASH, functions.xxhash64(col(QUERY)))
         .select(in)
-        .repartition(partitions, col(EntropyFold.QUERY_HASH))
-        .sortWithinPartitions(EntropyFold.QUERY_HASH);
+        .repartition(partitions, col(EntropyFold.QUERY_HASH));
     // The fold reads Spark's rows in place: as external Rows (a Row, a String and six boxed
     // numbers per log row) the conversion cost more than the fold itself.
     JavaRDD<InternalRow> folded =
-        ((org.apache.spark.sql.classic.Dataset<Row>) sorted).queryExecution().toRdd().toJavaRDD()
+        ((org.apache.spark.sql.classic.Dataset<Row>) shuffled).queryExecution().toRdd().toJavaRDD()
             .mapPartitions(new EntropyFold(cats.table()));
-    return ((org.apache.spark.sql.classic.SparkSession) sorted.sparkSession())
+    return ((org.apache.spark.sql.classic.SparkSession) shuffled.sparkSession())
         .internalCreateDataFrame(folded.rdd(), EntropyFold.OUTPUT, false);
   }
 

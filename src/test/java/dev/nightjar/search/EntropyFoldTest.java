@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -37,8 +38,8 @@ class EntropyFoldTest {
     return s;
   }
 
-  @Test
-  void foldsEachQueryOfAHashAndPassesRefusedRowsThrough() throws Exception {
+  /** Queries q, r (q's hash: a collision) and t, and a refused row. */
+  private static List<InternalRow> log() {
     List<InternalRow> in = new ArrayList<>();
     // Query "q": 18 distinct results in a > x (one of them logged twice), 2 in b without a second
     // level, two spellings (largest searches 5 and 2). More products than the maps start with.
@@ -53,18 +54,28 @@ class EntropyFoldTest {
     in.add(new GenericInternalRow(new Object[] {UTF8String.fromString("unknown_product"),
         UTF8String.fromString("{\"query\":\"s\"}"), null, null, null, null, null, null, null}));
     in.add(good("t", 43, 10, 6, 4, 1, 1));
+    return in;
+  }
 
+  /** The fold's query rows by query; the refused rows (reason and raw row) into {@code refused}. */
+  private static Map<String, InternalRow> fold(List<InternalRow> in, List<String> refused) throws Exception {
     Map<String, InternalRow> byQuery = new TreeMap<>();
-    List<String> refused = new ArrayList<>();
     Iterator<InternalRow> out = new EntropyFold(CATS).call(in.iterator());
     while (out.hasNext()) {
       InternalRow r = out.next();
       if (r.isNullAt(0)) {
-        byQuery.put(r.getUTF8String(2).toString(), r);
+        assertNull(byQuery.put(r.getUTF8String(2).toString(), r), "one row per query");
       } else {
         refused.add(r.getUTF8String(0) + " " + r.getUTF8String(1));
       }
     }
+    return byQuery;
+  }
+
+  @Test
+  void foldsEachQueryOfAHashAndPassesRefusedRowsThrough() throws Exception {
+    List<String> refused = new ArrayList<>();
+    Map<String, InternalRow> byQuery = fold(log(), refused);
     assertEquals(List.of("unknown_product {\"query\":\"s\"}"), refused);
     assertEquals(List.of("q", "r", "t"), new ArrayList<>(byQuery.keySet()));
 
@@ -91,6 +102,40 @@ class EntropyFoldTest {
     assertEquals("b", r.getUTF8String(5).toString());
     assertArrayEquals(new int[] {1}, r.getArray(17).toIntArray());
     assertEquals(6L, byQuery.get("t").getLong(13));
+  }
+
+  @Test
+  void theRowsMayComeInAnyOrder() throws Exception {
+    List<InternalRow> in = log();
+    Map<String, InternalRow> expected = fold(in, new ArrayList<>());
+    // Reversed, and interleaved (every other row first): the queries' rows are no longer adjacent.
+    List<InternalRow> reversed = new ArrayList<>(in);
+    Collections.reverse(reversed);
+    List<InternalRow> interleaved = new ArrayList<>();
+    for (int start = 0; start < 2; start++) {
+      for (int i = start; i < in.size(); i += 2) {
+        interleaved.add(in.get(i));
+      }
+    }
+    for (List<InternalRow> order : List.of(reversed, interleaved)) {
+      List<String> refused = new ArrayList<>();
+      Map<String, InternalRow> got = fold(order, refused);
+      assertEquals(List.of("unknown_product {\"query\":\"s\"}"), refused);
+      assertEquals(expected.keySet(), got.keySet());
+      for (String q : expected.keySet()) {
+        InternalRow e = expected.get(q);
+        InternalRow g = got.get(q);
+        assertEquals(e.getLong(3), g.getLong(3), q);
+        for (int f = 6; f <= 12; f++) {
+          if (f != 11) {
+            assertEquals(Double.doubleToRawLongBits(e.getDouble(f)), Double.doubleToRawLongBits(g.getDouble(f)), q + " " + f);
+          }
+        }
+        assertEquals(e.getLong(13), g.getLong(13), q);
+        assertArrayEquals(e.getArray(15).toIntArray(), g.getArray(15).toIntArray(), q);
+        assertArrayEquals(e.getArray(16).toLongArray(), g.getArray(16).toLongArray(), q);
+      }
+    }
   }
 
   @Test
