@@ -132,7 +132,7 @@ public final class BudgetFeaturesJob implements Job {
   @Override
   public JobResult run(JobContext context) {
     Options o = Options.from(context.config());
-    Warehouse w = context.warehouse();
+    Warehouse w = Warehouse.of(context);
     var ds = context.runDate();
     context.stage("read inputs");
     Dataset<Row> shopsIn = Inputs.read(w, o.shops());

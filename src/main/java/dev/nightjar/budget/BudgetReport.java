@@ -56,7 +56,7 @@ public final class BudgetReport {
   }
 
   public static void extract(JobContext context, LocalDate ds, BiConsumer<String, Dataset<Row>> out) {
-    Warehouse w = context.warehouse();
+    Warehouse w = Warehouse.of(context);
     String day = ds.toString();
     if (w.exists(ModelMetrics.TABLE)) {
       Dataset<Row> metrics = w.read(ModelMetrics.TABLE).where(col(Warehouse.DS).leq(day));

@@ -111,7 +111,7 @@ public final class RecommendBudgetJob implements Job {
   @Override
   public JobResult run(JobContext context) {
     Options o = Options.from(context.config());
-    Warehouse w = context.warehouse();
+    Warehouse w = Warehouse.of(context);
     LocalDate ds = context.runDate();
     context.stage("find the latest blessed budget model");
     Row model = ModelMetrics.latestBlessed(w, BudgetModels.MODEL, ds).orElseThrow(() -> new JobFailedException(

@@ -93,7 +93,7 @@ public final class TrainBudgetJob implements Job {
   @Override
   public JobResult run(JobContext context) {
     Options o = Options.from(context.config());
-    Warehouse w = context.warehouse();
+    Warehouse w = Warehouse.of(context);
     LocalDate ds = context.runDate();
     context.stage("read " + BudgetFeaturesJob.OUTPUT);
     if (!w.exists(BudgetFeaturesJob.OUTPUT)) {

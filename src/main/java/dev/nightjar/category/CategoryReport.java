@@ -62,7 +62,7 @@ public final class CategoryReport {
   }
 
   public static void extract(JobContext context, LocalDate ds, BiConsumer<String, Dataset<Row>> out) {
-    Warehouse w = context.warehouse();
+    Warehouse w = Warehouse.of(context);
     String day = ds.toString();
     if (w.exists(CategoryMetrics.TABLE)) {
       out.accept(METRICS, w.read(CategoryMetrics.TABLE).where(col(Warehouse.DS).leq(day)));

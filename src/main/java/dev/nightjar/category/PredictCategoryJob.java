@@ -78,7 +78,7 @@ public final class PredictCategoryJob implements Job {
   @Override
   public JobResult run(JobContext context) {
     Options o = Options.from(context.config());
-    Warehouse w = context.warehouse();
+    Warehouse w = Warehouse.of(context);
     String modelPath = o.model().isBlank() ? latestModel(w, context.runDate().toString()) : o.model();
     context.stage("load model " + modelPath);
     KeslerModel model = KeslerModel.load(modelPath).setMinConfidence(o.minConfidence()).setBeamWidth(o.beamWidth());

@@ -118,7 +118,7 @@ public final class TrainCategoryJob implements Job {
   @Override
   public JobResult run(JobContext context) {
     Options o = Options.from(context.config());
-    Warehouse w = context.warehouse();
+    Warehouse w = Warehouse.of(context);
     // Raw labelled products are featurized here; otherwise the labels meet the night's features.
     boolean raw = !o.labelled().isBlank();
     String labelsSpec = raw ? o.labelled() : o.text().labels();

@@ -1,7 +1,6 @@
 package dev.nightjar.common;
 
 import com.typesafe.config.Config;
-import dev.nightjar.tables.Warehouse;
 import java.time.LocalDate;
 import java.util.Map;
 import java.util.Optional;
@@ -11,7 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Everything a job run needs: its settings, run date, warehouse and (created on first use, after
+ * Everything a job run needs: its settings, run date and (created on first use, after
  * validation) the SparkSession.
  */
 public final class JobContext {
@@ -27,7 +26,6 @@ public final class JobContext {
   private final java.io.PrintStream err;
   private final long startNanos = System.nanoTime();
   private SparkSession spark;
-  private Warehouse warehouse;
 
   public JobContext(
       String jobName,
@@ -116,13 +114,6 @@ public final class JobContext {
       spark.sparkContext().setJobGroup(jobName, "nightjar " + jobName + " ds=" + runDate, false);
     }
     return spark;
-  }
-
-  public synchronized Warehouse warehouse() {
-    if (warehouse == null) {
-      warehouse = new Warehouse(spark(), Settings.string(config, "warehouse.root"));
-    }
-    return warehouse;
   }
 
   /** Names the Spark jobs that follow in the UI and the event log: one call per stage of work. */

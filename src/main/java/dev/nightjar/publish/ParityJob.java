@@ -138,7 +138,7 @@ public final class ParityJob implements Job {
   @Override
   public JobResult run(JobContext context) {
     Options o = Options.from(context.config());
-    Warehouse w = context.warehouse();
+    Warehouse w = Warehouse.of(context);
     JobResult.Builder result = JobResult.builder(name());
     List<String> failures = new ArrayList<>();
     try {

@@ -68,7 +68,7 @@ public final class PublishJob implements Job {
 
   @Override
   public JobResult run(JobContext context) {
-    Warehouse w = context.warehouse();
+    Warehouse w = Warehouse.of(context);
     String ds = context.runDate().toString();
     Config c = context.config();
     ModelRegistry registry = ModelRegistry.open(w.root(), w.spark().sparkContext().hadoopConfiguration());

@@ -37,7 +37,7 @@ public final class CategoryReviewReport {
 
   /** Hands {@value #EXTRACT} of {@code ds} to {@code out}, rank 1 first (nothing when the table does not exist). */
   public static void extract(JobContext context, LocalDate ds, BiConsumer<String, Dataset<Row>> out) {
-    Warehouse w = context.warehouse();
+    Warehouse w = Warehouse.of(context);
     if (!w.exists(CategoryReview.TABLE)) {
       return;
     }

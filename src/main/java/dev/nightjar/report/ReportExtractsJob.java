@@ -69,7 +69,7 @@ public final class ReportExtractsJob implements Job {
   /** The directory the extracts of {@code ds} go to. */
   public static String dayDir(JobContext context) {
     String out = Settings.string(context.config(), OUTPUT);
-    String root = out.isBlank() ? context.warehouse().tablePath("reports") : out;
+    String root = out.isBlank() ? Warehouse.of(context).tablePath("reports") : out;
     return root + "/ds=" + context.runDate();
   }
 
@@ -104,7 +104,7 @@ public final class ReportExtractsJob implements Job {
       try (var out = fs.create(new Path(tmp, SETTINGS))) {
         out.write(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(settings));
       }
-      context.warehouse().moveIntoPlace(tmp.toString(), target.toString());
+      Warehouse.of(context).moveIntoPlace(tmp.toString(), target.toString());
     } catch (IOException | UncheckedIOException e) {
       throw new JobFailedException("Cannot write the report extracts to " + target + ": " + e.getMessage(), e);
     }

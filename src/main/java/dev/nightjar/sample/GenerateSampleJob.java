@@ -86,7 +86,7 @@ public final class GenerateSampleJob implements Job {
   public JobResult run(JobContext context) {
     Options o = Options.from(context.config());
     Taxonomy taxonomy = loadTaxonomy(o.taxonomy());
-    Warehouse w = context.warehouse();
+    Warehouse w = Warehouse.of(context);
     int partitions =
         o.partitions() > 0
             ? o.partitions()

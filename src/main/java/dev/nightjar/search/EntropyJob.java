@@ -166,7 +166,7 @@ public final class EntropyJob implements Job {
   @Override
   public JobResult run(JobContext context) {
     Options o = Options.from(context.config(), optionMap(context));
-    Warehouse w = context.warehouse();
+    Warehouse w = Warehouse.of(context);
     LocalDate ds = context.runDate();
 
     try (Computation c = Computation.prepare(context, w, o.products(), o.searchLog(), ds)) {

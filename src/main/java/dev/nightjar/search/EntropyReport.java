@@ -34,7 +34,7 @@ public final class EntropyReport {
 
   /** Hands {@value #EXTRACT} to {@code out} (nothing when the day has no entropy table). */
   public static void extract(JobContext context, LocalDate ds, BiConsumer<String, Dataset<Row>> out) {
-    Warehouse w = context.warehouse();
+    Warehouse w = Warehouse.of(context);
     if (!w.exists(EntropyJob.OUTPUT)) {
       return;
     }

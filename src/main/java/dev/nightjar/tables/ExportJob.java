@@ -53,7 +53,7 @@ public final class ExportJob implements Job {
   public JobResult run(JobContext context) {
     String table = context.option("table").orElseThrow();
     Path output = Path.of(context.option("output").orElseThrow());
-    Dataset<Row> df = Inputs.read(context.warehouse(), table);
+    Dataset<Row> df = Inputs.read(Warehouse.of(context), table);
     if (context.dateGiven()) {
       if (!Arrays.asList(df.columns()).contains(Warehouse.DS)) {
         throw new UsageException("Table " + table + " has no " + Warehouse.DS + " column; drop --date");

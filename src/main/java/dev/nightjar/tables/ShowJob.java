@@ -73,7 +73,7 @@ public final class ShowJob implements Job {
       print(context.out(), context.json(), table, k.schema(), k.rowsPerDs(), k.rows(), k.sample());
       return JobResult.builder(name()).metric("rows", k.rows()).build();
     }
-    Dataset<Row> df = Inputs.read(context.warehouse(), table);
+    Dataset<Row> df = Inputs.read(Warehouse.of(context), table);
     Map<String, Long> perDs = new LinkedHashMap<>();
     long total;
     if (Arrays.asList(df.columns()).contains(Warehouse.DS)) {

@@ -176,7 +176,7 @@ public final class SqlJob implements Job {
     List<String> statements = statements(context);
     Warehouse.requireRoot(Settings.string(context.config(), "warehouse.root"), new org.apache.hadoop.conf.Configuration());
     SparkSession spark = context.spark();
-    List<String> registered = register(context.warehouse(), String.join("\n", statements));
+    List<String> registered = register(Warehouse.of(context), String.join("\n", statements));
     Dataset<Row> last = null;
     for (String s : statements) {
       context.stage("sql: " + s.replaceAll("\\s+", " "));

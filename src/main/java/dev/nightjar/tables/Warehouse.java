@@ -33,6 +33,11 @@ public final class Warehouse {
     this.root = root.endsWith("/") ? root.substring(0, root.length() - 1) : root;
   }
 
+  /** The warehouse of a job run: its {@code warehouse.root}, on the run's Spark session. */
+  public static Warehouse of(dev.nightjar.common.JobContext context) {
+    return new Warehouse(context.spark(), dev.nightjar.common.Settings.string(context.config(), "warehouse.root"));
+  }
+
   public SparkSession spark() {
     return spark;
   }

@@ -105,7 +105,7 @@ public final class FeaturizeJob implements Job {
   @Override
   public JobResult run(JobContext context) {
     Options o = Options.from(context.config());
-    Warehouse w = context.warehouse();
+    Warehouse w = Warehouse.of(context);
     checkTableFeaturization(w, o.featurization());
     context.stage("read " + o.input());
     Dataset<Row> input = ProductColumns.normalize(Inputs.read(w, o.input()), o.input());
