@@ -11,7 +11,7 @@ import dev.nightjar.common.JobContext;
 import dev.nightjar.common.JobResult;
 import dev.nightjar.common.OptionSpec;
 import dev.nightjar.common.Settings;
-import dev.nightjar.serving.FeatureStore;
+import dev.nightjar.featurestore.FeatureStore;
 import dev.nightjar.tables.Inputs;
 import dev.nightjar.tables.Quarantine;
 import dev.nightjar.tables.Warehouse;

@@ -1,5 +1,6 @@
 package dev.nightjar.budget;
 
+import dev.nightjar.evaluation.ModelMetrics;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.floor;

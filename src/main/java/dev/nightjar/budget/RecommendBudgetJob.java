@@ -1,5 +1,6 @@
 package dev.nightjar.budget;
 
+import dev.nightjar.evaluation.ModelMetrics;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.call_udf;
 import static org.apache.spark.sql.functions.col;

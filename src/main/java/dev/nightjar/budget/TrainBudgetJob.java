@@ -1,5 +1,6 @@
 package dev.nightjar.budget;
 
+import dev.nightjar.evaluation.ModelMetrics;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.greatest;
@@ -17,7 +18,7 @@ import dev.nightjar.common.JobContext;
 import dev.nightjar.common.JobFailedException;
 import dev.nightjar.common.JobResult;
 import dev.nightjar.common.Settings;
-import dev.nightjar.publish.BlessingGate;
+import dev.nightjar.evaluation.BlessingGate;
 import dev.nightjar.tables.Deterministic;
 import dev.nightjar.tables.Warehouse;
 import java.time.LocalDate;

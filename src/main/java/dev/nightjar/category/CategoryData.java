@@ -123,4 +123,17 @@ public final class CategoryData {
   public static Dataset<Row> read(Warehouse w, String spec) {
     return Inputs.read(w, spec);
   }
+
+  /** The newest model under WAREHOUSE/trained/category trained on or before {@code ds}. */
+  public static String latestModel(Warehouse w, String ds) {
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(w.tablePath(CategoryData.TRAINED_DIR));
+    try {
+      org.apache.hadoop.fs.FileSystem fs = dir.getFileSystem(w.spark().sparkContext().hadoopConfiguration());
+      return Warehouse.latestDated(fs, dir, ds, false).orElseThrow(() -> new dev.nightjar.common.JobFailedException(
+          "No trained category model on or before " + ds + " under " + dir
+              + "; run jobs/run train-category first or pass --model DIR")).toString();
+    } catch (java.io.IOException e) {
+      throw new dev.nightjar.common.JobFailedException("Cannot list models under " + dir + ": " + e.getMessage(), e);
+    }
+  }
 }

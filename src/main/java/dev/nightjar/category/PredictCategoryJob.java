@@ -79,7 +79,7 @@ public final class PredictCategoryJob implements Job {
   public JobResult run(JobContext context) {
     Options o = Options.from(context.config());
     Warehouse w = Warehouse.of(context);
-    String modelPath = o.model().isBlank() ? latestModel(w, context.runDate().toString()) : o.model();
+    String modelPath = o.model().isBlank() ? CategoryData.latestModel(w, context.runDate().toString()) : o.model();
     context.stage("load model " + modelPath);
     KeslerModel model = KeslerModel.load(modelPath).setMinConfidence(o.minConfidence()).setBeamWidth(o.beamWidth());
     String version = String.valueOf(model.info().getOrDefault("version", modelPath));
@@ -139,16 +139,4 @@ public final class PredictCategoryJob implements Job {
     }
   }
 
-  /** The newest model under WAREHOUSE/trained/category trained on or before {@code ds}. */
-  public static String latestModel(Warehouse w, String ds) {
-    Path dir = new Path(w.tablePath(CategoryData.TRAINED_DIR));
-    try {
-      FileSystem fs = dir.getFileSystem(w.spark().sparkContext().hadoopConfiguration());
-      return Warehouse.latestDated(fs, dir, ds, false).orElseThrow(() -> new JobFailedException(
-          "No trained category model on or before " + ds + " under " + dir
-              + "; run jobs/run train-category first or pass --model DIR")).toString();
-    } catch (IOException e) {
-      throw new JobFailedException("Cannot list models under " + dir + ": " + e.getMessage(), e);
-    }
-  }
 }

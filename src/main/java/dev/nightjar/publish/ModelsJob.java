@@ -1,5 +1,6 @@
 package dev.nightjar.publish;
 
+import dev.nightjar.registry.ModelRegistry;
 import dev.nightjar.common.CommandLine;
 import dev.nightjar.common.Job;
 import dev.nightjar.common.JobContext;

@@ -1,5 +1,6 @@
 package dev.nightjar.publish;
 
+import dev.nightjar.registry.ModelRegistry;
 import com.typesafe.config.Config;
 import dev.nightjar.common.ExitCodes;
 import dev.nightjar.common.Job;
@@ -8,7 +9,10 @@ import dev.nightjar.common.JobFailedException;
 import dev.nightjar.common.JobResult;
 import dev.nightjar.common.OptionSpec;
 import dev.nightjar.common.Settings;
-import dev.nightjar.common.UsageException;
+import dev.nightjar.model.Candidate;
+import dev.nightjar.model.ModelKind;
+import dev.nightjar.model.ModelKinds;
+import dev.nightjar.registry.ModelRegistry;
 import dev.nightjar.tables.Warehouse;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -26,7 +30,6 @@ import org.slf4j.LoggerFactory;
 public final class PublishJob implements Job {
   private static final Logger LOG = LoggerFactory.getLogger(PublishJob.class);
   static final String MODELS = "publish.models";
-  static final List<String> KNOWN = List.of(CategoryCandidate.MODEL, BudgetCandidate.MODEL, BroadQueryCandidate.MODEL);
 
   @Override
   public String name() {
@@ -35,7 +38,7 @@ public final class PublishJob implements Job {
 
   @Override
   public String description() {
-    return "publish the blessed models (category, budget, broad_query) into WAREHOUSE/models (exit 3 if one is not blessed)";
+    return "publish the blessed models (" + String.join(", ", ModelKinds.names()) + ") into WAREHOUSE/models (exit 3 if one is not blessed)";
   }
 
   @Override
@@ -46,24 +49,15 @@ public final class PublishJob implements Job {
   @Override
   public void validate(JobContext context) {
     Config c = context.config();
-    for (String m : models(context)) {
-      switch (m) {
-        case CategoryCandidate.MODEL -> CategoryCandidate.validate(c);
-        case BroadQueryCandidate.MODEL -> BroadQueryCandidate.validate(c);
-        default -> { }
-      }
+    for (ModelKind k : models(context)) {
+      k.validate(c);
     }
   }
 
-  static List<String> models(JobContext context) {
-    List<String> models = context.option("model").map(List::of)
+  static List<ModelKind> models(JobContext context) {
+    List<String> names = context.option("model").map(List::of)
         .orElseGet(() -> Settings.stringList(context.config(), MODELS));
-    for (String m : models) {
-      if (!KNOWN.contains(m)) {
-        throw new UsageException("Cannot publish model '" + m + "': expected one of " + String.join(", ", KNOWN));
-      }
-    }
-    return models;
+    return names.stream().map(m -> ModelKinds.get(m, "Cannot publish model")).toList();
   }
 
   @Override
@@ -75,15 +69,11 @@ public final class PublishJob implements Job {
     Publisher publisher = new Publisher(registry, w.spark().sparkContext().hadoopConfiguration(), ds);
     JobResult.Builder result = JobResult.builder(name());
     List<String> refused = new ArrayList<>();
-    for (String m : models(context)) {
+    for (ModelKind kind : models(context)) {
+      String m = kind.name();
       context.stage("publish " + m);
       try {
-        Optional<Candidate> candidate = switch (m) {
-          case CategoryCandidate.MODEL -> CategoryCandidate.find(w, ds, c);
-          case BudgetCandidate.MODEL -> BudgetCandidate.find(w, context.runDate(), c);
-          case BroadQueryCandidate.MODEL -> BroadQueryCandidate.find(w, ds, c);
-          default -> throw new IllegalStateException(m);
-        };
+        Optional<Candidate> candidate = kind.candidate(w, context.runDate(), c);
         if (candidate.isEmpty()) {
           LOG.warn("Nothing to publish for {}: no {} model on or before {}", m, m, ds);
           result.metric(m, "absent");

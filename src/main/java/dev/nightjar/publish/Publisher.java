@@ -1,5 +1,9 @@
 package dev.nightjar.publish;
 
+import dev.nightjar.model.Candidate;
+import dev.nightjar.registry.ModelRegistry;
+import dev.nightjar.evaluation.BlessingGate;
+import dev.nightjar.model.Artifacts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -28,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * not published again ({@link Status#UNCHANGED}); if that version was committed but never aliased (a
  * crash between the two steps), it is promoted now.
  */
-public final class Publisher {
+public final class Publisher implements Artifacts {
   private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
 
   public enum Status { PUBLISHED, UNCHANGED, NOT_BLESSED }
@@ -59,7 +63,7 @@ public final class Publisher {
     return registry;
   }
 
-  Outcome publish(Candidate c) throws IOException {
+  public Outcome publish(Candidate c) throws IOException {
     String model = c.model();
     int drafts = registry.removeDrafts(model);
     if (drafts > 0) {
@@ -155,29 +159,26 @@ public final class Publisher {
     return Optional.empty();
   }
 
-  /** Writes a SavedModel into a new local directory (tensorflow-java writes local files only). */
-  interface LocalExport {
-    void to(java.nio.file.Path dir) throws IOException;
+  @Override
+  public FileSystem fileSystem() {
+    return registry.fileSystem();
   }
 
-  /**
-   * The usual artifacts of a model version: the Spark model as trained under {@code spark/}, and
-   * its SavedModel, exported locally and copied to the draft's root ({@code saved_model.pb} last).
-   */
-  void writeSparkAndSavedModel(Path sparkModel, Path draft, LocalExport export) throws IOException {
-    copyDirectory(sparkModel, new Path(draft, "spark"));
+  @Override
+  public void writeSparkAndSavedModel(Path sparkModel, Path draft, LocalExport export) throws IOException {
+    copy(sparkModel, new Path(draft, "spark"));
     java.nio.file.Path local = Files.createTempDirectory("nightjar-export");
     try {
       java.nio.file.Path dir = local.resolve("export");
       export.to(dir);
       copyLocalSavedModel(dir, draft);
     } finally {
-      deleteLocal(local);
+      Artifacts.deleteLocal(local);
     }
   }
 
-  /** Copies a directory of the warehouse (e.g. a Spark ML model) into the draft. */
-  void copyDirectory(Path source, Path target) throws IOException {
+  @Override
+  public void copy(Path source, Path target) throws IOException {
     FileSystem src = source.getFileSystem(conf);
     if (!FileUtil.copy(src, source, registry.fileSystem(), target, false, conf)) {
       throw new IOException("copy " + source + " to " + target + " failed");
@@ -207,15 +208,6 @@ public final class Publisher {
   /** The source's content print (see {@link SourceFingerprint}). */
   String fingerprint(Path dir) throws IOException {
     return SourceFingerprint.of(dir.getFileSystem(conf), dir);
-  }
-
-  /** Removes a local temporary directory (best effort: it only holds copies). */
-  static void deleteLocal(java.nio.file.Path dir) {
-    try (Stream<java.nio.file.Path> s = Files.walk(dir)) {
-      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      LOG.warn("Cannot remove temporary {}: {}", dir, e.getMessage());
-    }
   }
 
   /** The jar's version and commit (from {@code git.properties}, written by the build). */

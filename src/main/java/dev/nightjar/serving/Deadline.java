@@ -1,5 +1,6 @@
 package dev.nightjar.serving;
 
+import dev.nightjar.http.HttpError;
 /**
  * The time by which a request must be answered ({@code serving.request-timeout-ms}, counted from
  * when the service accepted it, so time spent waiting in the queue counts). Work checks it between

@@ -1,5 +1,6 @@
 package dev.nightjar.serving;
 
+import dev.nightjar.http.HttpError;
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.InputStream;

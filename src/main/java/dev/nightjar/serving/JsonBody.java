@@ -1,5 +1,6 @@
 package dev.nightjar.serving;
 
+import dev.nightjar.http.HttpError;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;

@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * Reads the registry's aliases ({@code WAREHOUSE/models/NAME/aliases/current} holds a version
  * number, {@code WAREHOUSE/models/NAME/VERSION/} the version) and, polling them, offers each
  * model's current version to its {@link ModelSlot}. A reader only: publishing and moving aliases is
- * {@code dev.nightjar.publish.ModelRegistry}'s job.
+ * {@code dev.nightjar.registry.ModelRegistry}'s job.
  */
 public final class RegistryWatcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RegistryWatcher.class);

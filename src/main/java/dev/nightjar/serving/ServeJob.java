@@ -1,5 +1,6 @@
 package dev.nightjar.serving;
 
+import dev.nightjar.featurestore.FeatureStore;
 import dev.nightjar.common.Job;
 import dev.nightjar.common.JobContext;
 import dev.nightjar.common.JobFailedException;

@@ -8,12 +8,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.typesafe.config.Config;
-import dev.nightjar.budget.RecommendBudgetJob;
-import dev.nightjar.category.KeslerModel;
 import dev.nightjar.common.Settings;
-import dev.nightjar.search.EntropyLookup;
-import dev.nightjar.text.Featurization;
-import dev.nightjar.text.ProductText;
+import dev.nightjar.featurestore.FeatureStore;
+import dev.nightjar.http.HttpError;
+import dev.nightjar.model.Endpoint;
+import dev.nightjar.model.ModelKind;
+import dev.nightjar.model.ModelKinds;
+import dev.nightjar.model.Request;
+import dev.nightjar.model.SavedModels;
+import dev.nightjar.model.ServedVersion;
+import dev.nightjar.savedmodel.SavedModelServable;
+import dev.nightjar.savedmodel.TensorJson;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -39,11 +44,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /v1/models/NAME:predict}, {@code GET /v1/models/NAME}, {@code GET
  *       /v1/models/NAME/metadata}: TF Serving's REST API over the version's SavedModel
  *       ({@link SavedModelServable}).
- *   <li>{@code POST /v1/categorize}: raw product fields, cleaned into terms by {@link
- *       dev.nightjar.text.Featurization#terms} of the model's recorded featurization (the batch jobs' code), scored by {@link CategoryScorer}.
- *   <li>{@code POST /v1/budget}: a shop id, its latest features from the {@link FeatureStore},
- *       a recommendation from {@link BudgetRecommender}.
- *   <li>{@code GET /v1/broad-query?q=...}: the {@link EntropyLookup} of the broad_query version.
+ *   <li>Each model kind's own endpoints ({@link ModelKind#endpoints}: {@code POST /v1/categorize},
+ *       {@code POST /v1/budget}, {@code GET /v1/broad-query?q=...}), answered with the version the
+ *       request leased.
  *   <li>{@code GET /healthz}: 200 when every model is loaded, else 503; versions either way.
  *   <li>{@code GET /metrics}: {@link ServingMetrics} in the Prometheus text format.
  * </ul>
@@ -67,9 +70,9 @@ public final class ServingService implements AutoCloseable {
   /** The settings under {@code serving.*}. */
   public record Options(String host, int port, int threads, int queue, long pollMillis, int maxBodyBytes,
       List<String> models, int tfInterOpThreads, int tfIntraOpThreads,
-      RecommendBudgetJob.Options budget, int maxInstances, int maxValuesPerInstance, int maxJsonDepth,
+      int maxInstances, int maxValuesPerInstance, int maxJsonDepth,
       int maxStringChars, long requestTimeoutMs, int retryAfterSeconds, String accessLog, int largeBodyBytes,
-      int largeConcurrency, long tfLargeValues, long maxJsonTokens) {
+      int largeConcurrency, long tfLargeValues, long maxJsonTokens, Config config) {
     public static Options from(Config c) {
       List<String> models = c.getStringList("serving.models");
       for (String m : models) {
@@ -87,7 +90,6 @@ public final class ServingService implements AutoCloseable {
           models,
           Settings.intIn(c, "serving.tensorflow.inter-op-threads", 0, 1024),
           Settings.intIn(c, "serving.tensorflow.intra-op-threads", 0, 1024),
-          RecommendBudgetJob.Options.from(c),
           Settings.intIn(c, "serving.max-instances", 1, 1_000_000),
           Settings.intIn(c, "serving.max-values-per-instance", 1, Integer.MAX_VALUE),
           Settings.intIn(c, "serving.max-json-depth", 2, 10_000),
@@ -98,15 +100,17 @@ public final class ServingService implements AutoCloseable {
           Settings.intIn(c, "serving.large-body-bytes", 0, Integer.MAX_VALUE),
           Settings.intIn(c, "serving.large-concurrency", 1, 1024),
           Settings.longIn(c, "serving.tensorflow.large-values", 1, Long.MAX_VALUE),
-          Settings.longIn(c, "serving.max-json-tokens", 16, Long.MAX_VALUE));
+          Settings.longIn(c, "serving.max-json-tokens", 16, Long.MAX_VALUE),
+          c);
     }
   }
 
   private final Options options;
-  private final Map<String, ModelSlot<ServedModel>> slots = new LinkedHashMap<>();
+  private final Map<String, ModelSlot<ServedVersion>> slots = new LinkedHashMap<>();
+  /** The model kinds' own endpoints, by path. */
+  private final Map<String, Endpoint> endpoints = new LinkedHashMap<>();
   private final RegistryWatcher watcher;
   private final FeatureStore store;
-  private final BudgetRecommender recommender;
   private final HttpServer server;
   private final ThreadPoolExecutor pool;
   private final JsonBody json;
@@ -122,10 +126,22 @@ public final class ServingService implements AutoCloseable {
   private ServingService(Options o, Path warehouse, FeatureStore store) throws IOException {
     this.options = o;
     this.store = store;
-    this.recommender = new BudgetRecommender(o.budget());
     var tfConfig = SavedModelServable.sessionConfig(o.tfInterOpThreads(), o.tfIntraOpThreads());
+    SavedModels savedModels = dir -> SavedModelServable.load(dir, tfConfig, o.tfLargeValues());
     for (String m : o.models()) {
-      slots.put(m, new ModelSlot<>(m, (name, version, dir) -> ServedModel.load(name, version, dir, tfConfig, o.tfLargeValues())));
+      // A model without a kind of its own is served through TF Serving's API alone.
+      Optional<ModelKind> kind = ModelKinds.find(m);
+      slots.put(m, new ModelSlot<>(m, (name, version, dir) -> {
+        ServedVersion v = kind.isPresent() ? kind.get().load(dir, savedModels) : ServedVersion.of(savedModels.load(dir));
+        return new LoadedModel<>(name, version, v, v);
+      }));
+      for (Endpoint e : kind.map(k -> k.endpoints(o.config())).orElse(List.of())) {
+        Endpoint before = endpoints.putIfAbsent(e.path(), e);
+        if (before != null) {
+          throw new IllegalStateException("Two endpoints at " + e.path() + ": " + before.getClass().getName()
+              + " and " + e.getClass().getName());
+        }
+      }
     }
     this.watcher = new RegistryWatcher(RegistryWatcher.modelsRoot(warehouse), new ArrayList<>(slots.values()));
     this.json = new JsonBody(o.maxJsonDepth(), o.maxStringChars(), o.maxJsonTokens());
@@ -198,7 +214,7 @@ public final class ServingService implements AutoCloseable {
     watcher.pollOnce();
   }
 
-  public ModelSlot<ServedModel> slot(String name) {
+  public ModelSlot<ServedVersion> slot(String name) {
     return slots.get(name);
   }
 
@@ -279,17 +295,18 @@ public final class ServingService implements AutoCloseable {
   }
 
   /** The metrics label of a path: a fixed set of names, whatever the client sent. */
-  static String endpoint(String rawPath) {
+  String endpoint(String rawPath) {
     if (rawPath == null) {
       return "other";
     }
     switch (rawPath) {
       case "/healthz": return "healthz";
       case "/metrics": return "metrics";
-      case "/v1/categorize": return "categorize";
-      case "/v1/budget": return "budget";
-      case "/v1/broad-query": return "broad_query";
       default:
+        Endpoint e = endpoints.get(rawPath);
+        if (e != null) {
+          return e.label();
+        }
         if (rawPath.startsWith("/v1/models/")) {
           return rawPath.endsWith(PREDICT) ? "predict" : rawPath.endsWith("/metadata") ? "metadata" : "model_status";
         }
@@ -330,17 +347,14 @@ public final class ServingService implements AutoCloseable {
       requireMethod(method, "GET");
       return new Answer(200, null, metrics.scrape(), ServingMetrics.CONTENT_TYPE);
     }
-    if (path.equals("/v1/categorize")) {
-      requireMethod(method, "POST");
-      return withJson(ex, deadline, body -> ok(categorize(body, deadline)));
-    }
-    if (path.equals("/v1/budget")) {
-      requireMethod(method, "POST");
-      return withJson(ex, deadline, body -> ok(budget(body)));
-    }
-    if (path.equals("/v1/broad-query")) {
-      requireMethod(method, "GET");
-      return ok(broadQuery(HttpInput.queryParam(ex.getRequestURI().getRawQuery(), "q")));
+    Endpoint endpoint = endpoints.get(path);
+    if (endpoint != null) {
+      requireMethod(method, endpoint.method());
+      String rawQuery = ex.getRequestURI().getRawQuery();
+      if (endpoint.method().equals("POST")) {
+        return withJson(ex, deadline, body -> ok(endpoint.answer(new ModelRequest(body, rawQuery, deadline))));
+      }
+      return ok(endpoint.answer(new ModelRequest(null, rawQuery, deadline)));
     }
     if (path.startsWith("/v1/models/")) {
       String rest = HttpInput.decode(path.substring("/v1/models/".length()), "the model path");
@@ -355,14 +369,14 @@ public final class ServingService implements AutoCloseable {
         requireMethod(method, "POST");
         return withJson(ex, deadline, request -> {
           deadline.check("after parsing");
-          try (ModelSlot.Lease<ServedModel> l = lease(name, version)) {
+          try (ModelSlot.Lease<ServedVersion> l = lease(name, version)) {
             return ok(savedModel(name, l).predict(request, limits, () -> deadline.check("before running the model")));
           }
         });
       }
       requireMethod(method, "GET");
       if (what.equals("/metadata")) {
-        try (ModelSlot.Lease<ServedModel> l = lease(name, version)) {
+        try (ModelSlot.Lease<ServedVersion> l = lease(name, version)) {
           ObjectNode o = JSON.createObjectNode();
           o.putObject("model_spec").put("name", name).put("signature_name", "").put("version", Long.toString(l.version()));
           o.putObject("metadata").set("signature_def", savedModel(name, l).signatureMetadata());
@@ -375,7 +389,7 @@ public final class ServingService implements AutoCloseable {
       return ok(modelStatus(name));
     }
     throw HttpError.notFound("No endpoint " + path + "; see /healthz, /metrics, /v1/models/NAME[:predict|/metadata],"
-        + " /v1/categorize, /v1/budget, /v1/broad-query?q=");
+        + (endpoints.isEmpty() ? "" : " " + String.join(", ", endpoints.keySet())));
   }
 
   private static void requireMethod(String method, String expected) {
@@ -410,8 +424,8 @@ public final class ServingService implements AutoCloseable {
   }
 
   /** The current version, which must be {@code version} when one is asked for (TF Serving's /versions/N). */
-  private ModelSlot.Lease<ServedModel> lease(String name, Long version) {
-    ModelSlot.Lease<ServedModel> l = lease(name);
+  private ModelSlot.Lease<ServedVersion> lease(String name, Long version) {
+    ModelSlot.Lease<ServedVersion> l = lease(name);
     if (version != null && l.version() != version) {
       long served = l.version();
       l.close();
@@ -421,8 +435,8 @@ public final class ServingService implements AutoCloseable {
     return l;
   }
 
-  private ModelSlot.Lease<ServedModel> lease(String name) {
-    ModelSlot<ServedModel> slot = slots.get(name);
+  private ModelSlot.Lease<ServedVersion> lease(String name) {
+    ModelSlot<ServedVersion> slot = slots.get(name);
     if (slot == null) {
       throw HttpError.notFound("Unknown model '" + name + "'; this service serves " + slots.keySet());
     }
@@ -431,18 +445,80 @@ public final class ServingService implements AutoCloseable {
             : "; the last one failed to load: " + slot.lastFailure())));
   }
 
-  private static SavedModelServable savedModel(String name, ModelSlot.Lease<ServedModel> l) {
-    SavedModelServable sm = l.model().savedModel();
-    if (sm == null) {
-      throw HttpError.notFound("Model '" + name + "' has no SavedModel (see its own endpoint)");
+  private static SavedModelServable savedModel(String name, ModelSlot.Lease<ServedVersion> l) {
+    return l.model().savedModel().orElseThrow(() ->
+        HttpError.notFound("Model '" + name + "' has no SavedModel (see its own endpoint)"));
+  }
+
+  /** One request as a model kind's endpoint sees it. */
+  private final class ModelRequest implements Request {
+    private final JsonNode body;
+    private final String rawQuery;
+    private final Deadline deadline;
+
+    ModelRequest(JsonNode body, String rawQuery, Deadline deadline) {
+      this.body = body;
+      this.rawQuery = rawQuery;
+      this.deadline = deadline;
     }
-    return sm;
+
+    @Override
+    public JsonNode body() {
+      return body;
+    }
+
+    @Override
+    public String query(String name) {
+      return HttpInput.queryParam(rawQuery, name);
+    }
+
+    @Override
+    public void check(String stage) {
+      deadline.check(stage);
+    }
+
+    @Override
+    public int maxInstances() {
+      return options.maxInstances();
+    }
+
+    @Override
+    public Optional<FeatureStore> featureStore() {
+      return Optional.ofNullable(store);
+    }
+
+    @Override
+    public <T extends ServedVersion> Request.Lease<T> lease(String model, Class<T> type) {
+      ModelSlot.Lease<ServedVersion> l = ServingService.this.lease(model);
+      if (!type.isInstance(l.model())) {
+        l.close();
+        throw new IllegalStateException("Model '" + model + "' is served as " + l.model().getClass().getName()
+            + ", expected " + type.getName());
+      }
+      T served = type.cast(l.model());
+      return new Request.Lease<>() {
+        @Override
+        public T served() {
+          return served;
+        }
+
+        @Override
+        public long version() {
+          return l.version();
+        }
+
+        @Override
+        public void close() {
+          l.close();
+        }
+      };
+    }
   }
 
   // ---------------------------------------------------------------- endpoints
 
   private JsonNode modelStatus(String name) {
-    ModelSlot<ServedModel> slot = slots.get(name);
+    ModelSlot<ServedVersion> slot = slots.get(name);
     if (slot == null) {
       throw HttpError.notFound("Unknown model '" + name + "'; this service serves " + slots.keySet());
     }
@@ -461,7 +537,7 @@ public final class ServingService implements AutoCloseable {
     ObjectNode o = JSON.createObjectNode();
     ObjectNode models = o.putObject("models");
     boolean ok = true;
-    for (ModelSlot<ServedModel> s : slots.values()) {
+    for (ModelSlot<ServedVersion> s : slots.values()) {
       ObjectNode m = models.putObject(s.name());
       if (s.version().isPresent()) {
         m.put("version", s.version().getAsLong());
@@ -488,109 +564,5 @@ public final class ServingService implements AutoCloseable {
     o.put("status", ok ? "ok" : "degraded");
     // 503 with the same body, so a load balancer's check and a person both get the picture.
     return new Answer(ok ? 200 : 503, o);
-  }
-
-  private JsonNode categorize(JsonNode body, Deadline deadline) {
-    ProductJson.Products in = ProductJson.products(body, options.maxInstances());
-    List<JsonNode> products = in.products();
-    try (ModelSlot.Lease<ServedModel> l = lease(ServedModel.CATEGORY)) {
-      // The terms of the model's own featurization, by the batch jobs' code.
-      Featurization f = l.model().featurization();
-      List<List<String>> terms = new ArrayList<>(products.size());
-      for (int i = 0; i < products.size(); i++) {
-        deadline.check("while cleaning the products");
-        terms.add(f.terms(ProductJson.fields(products.get(i), in.batch() ? "product " + i : "the body")));
-      }
-      List<KeslerModel.Prediction> preds = l.model().category().predict(terms, () -> deadline.check("while scoring"));
-      ArrayNode out = JSON.createArrayNode();
-      for (int i = 0; i < preds.size(); i++) {
-        out.add(prediction(products.get(i), preds.get(i), l.version()));
-      }
-      return in.batch() ? JSON.createObjectNode().set("predictions", out) : out.get(0);
-    }
-  }
-
-  private static ObjectNode prediction(JsonNode product, KeslerModel.Prediction p, long version) {
-    ObjectNode o = JSON.createObjectNode();
-    if (product.has(ProductText.PRODUCT_ID)) {
-      o.set(ProductText.PRODUCT_ID, product.get(ProductText.PRODUCT_ID));
-    }
-    o.put("category_id", p.id()).put("category_path", p.path());
-    ArrayNode levels = o.putArray("levels");
-    String[] names = p.path().split(" > ");
-    for (int i = 0; i < p.levelScores().length; i++) {
-      levels.addObject().put("name", i < names.length ? names[i] : null).put("score", p.levelScores()[i]);
-    }
-    o.put("model_version", version);
-    return o;
-  }
-
-  private JsonNode budget(JsonNode body) throws Exception {
-    JsonNode id = body.isObject() ? body.get("shop_id") : null;
-    if (id == null || !(id.isTextual() || id.isIntegralNumber()) || id.asText().isEmpty()) {
-      throw HttpError.badRequest("Expected {\"shop_id\": ...} (a string or an integer), found "
-          + (body.isObject() ? (id == null ? "no field 'shop_id'" : "'shop_id' " + ProductJson.kind(id)) : ProductJson.kind(body)));
-    }
-    String shop = id.asText();
-    if (store == null) {
-      throw new HttpError(503, "No feature store is configured (budget.feature-store.kind = none)");
-    }
-    Optional<String> found;
-    try {
-      found = store.get(shop);
-    } catch (Exception e) {
-      LOG.warn("Feature store {} failed: {}", store.describe(), e.toString());
-      throw new HttpError(503, "The feature store (" + store.describe() + ") is unavailable: " + e.getMessage());
-    }
-    String row = found.orElseThrow(() -> HttpError.notFound("Unknown shop '" + shop
-        + "': the feature store (" + store.describe() + ", snapshot " + versionOrNone() + ") has no features for it"));
-    Map<String, Object> features = JSON.readValue(row, JSON.getTypeFactory().constructMapType(Map.class, String.class, Object.class));
-    try (ModelSlot.Lease<ServedModel> l = lease(ServedModel.BUDGET)) {
-      BudgetRecommender.Recommendation r = recommender.recommend(l.model().budget(), features);
-      ObjectNode o = JSON.createObjectNode().put("shop_id", shop)
-          .put("objective", r.objective())
-          .put("budget_low", r.budgetLow())
-          .put("budget_high", r.budgetHigh())
-          .put("recommended_budget", r.recommendedBudget())
-          .put("chance_of_sales", r.chanceOfSales())
-          .put("basis", r.basis())
-          .put("model_version", l.version());
-      o.put("features_version", versionOrNone());
-      return o;
-    }
-  }
-
-  private String versionOrNone() {
-    try {
-      return store.version().orElse("none");
-    } catch (Exception e) {
-      return "unreadable (" + e.getMessage() + ")";
-    }
-  }
-
-  private JsonNode broadQuery(String q) {
-    if (q == null || q.isBlank()) {
-      throw HttpError.badRequest("Expected a query: /v1/broad-query?q=TEXT");
-    }
-    for (int i = 0; i < q.length(); i++) {
-      if (Character.isISOControl(q.charAt(i))) {
-        throw HttpError.badRequest(String.format("Parameter q has a control character (U+%04X) at position %d",
-            (int) q.charAt(i), i));
-      }
-    }
-    try (ModelSlot.Lease<ServedModel> l = lease(ServedModel.BROAD_QUERY)) {
-      ObjectNode o = JSON.createObjectNode().put("q", q);
-      Optional<EntropyLookup.Entry> e = l.model().broadQuery().lookup(q);
-      o.put("known", e.isPresent());
-      o.put("query", e.map(EntropyLookup.Entry::query).orElse(dev.nightjar.search.QueryNormalizer.normalize(q)));
-      // Queries absent from the table are served as specific (the lookup's contract).
-      o.put("broad_level", e.map(EntropyLookup.Entry::broadLevel).orElse(0));
-      o.put("broad", e.map(EntropyLookup.Entry::broad).orElse(false));
-      o.put("top_category", e.map(EntropyLookup.Entry::topCategory).orElse(null));
-      ArrayNode show = o.putArray("show");
-      e.ifPresent(x -> x.show().forEach(c -> show.addObject().put("name", c.name()).put("share", c.share())));
-      o.put("model_version", l.version());
-      return o;
-    }
   }
 }

@@ -1,5 +1,7 @@
 package dev.nightjar.budget;
 
+import dev.nightjar.sample.BudgetSample;
+import dev.nightjar.sample.TrueResponseModel;
 import static dev.nightjar.testing.BenchSupport.fmt;
 import static dev.nightjar.testing.BenchSupport.seconds;
 import static org.apache.spark.sql.functions.avg;

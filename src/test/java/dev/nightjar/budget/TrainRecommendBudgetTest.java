@@ -1,5 +1,6 @@
 package dev.nightjar.budget;
 
+import dev.nightjar.evaluation.ModelMetrics;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
@@ -11,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.nightjar.common.ExitCodes;
 import dev.nightjar.common.JobFailedException;
 import dev.nightjar.common.JobResult;
-import dev.nightjar.publish.BlessingGate;
+import dev.nightjar.evaluation.BlessingGate;
 import dev.nightjar.sample.GenerateSampleJob;
 import dev.nightjar.tables.Warehouse;
 import dev.nightjar.testing.Jobs;

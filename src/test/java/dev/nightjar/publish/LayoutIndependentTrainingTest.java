@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nightjar.budget.BudgetFeaturesJob;
 import dev.nightjar.budget.BudgetModels;
-import dev.nightjar.budget.ModelMetrics;
+import dev.nightjar.evaluation.ModelMetrics;
 import dev.nightjar.budget.TrainBudgetJob;
 import dev.nightjar.common.JobResult;
 import dev.nightjar.sample.GenerateSampleJob;

@@ -1,5 +1,6 @@
 package dev.nightjar.publish;
 
+import dev.nightjar.registry.ModelRegistry;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,5 +1,9 @@
 package dev.nightjar.publish;
 
+import dev.nightjar.model.Artifacts;
+import dev.nightjar.model.Candidate;
+import dev.nightjar.registry.ModelRegistry;
+import dev.nightjar.evaluation.BlessingGate;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -194,8 +198,8 @@ class PublishJobTest {
     }
     public Map<String, Object> details() { return Map.of(); }
     public boolean hasSavedModel() { return true; }
-    public void writeArtifacts(Publisher p, org.apache.hadoop.fs.Path draft) throws IOException {
-      p.copyDirectory(sourcePath(), new org.apache.hadoop.fs.Path(draft, "spark"));
+    public void writeArtifacts(Artifacts p, org.apache.hadoop.fs.Path draft) throws IOException {
+      p.copy(sourcePath(), new org.apache.hadoop.fs.Path(draft, "spark"));
       throw new IOException("disk full (injected)");
     }
   }

@@ -1,5 +1,10 @@
 package dev.nightjar.serving;
 
+import dev.nightjar.featurestore.FeatureStoreTest;
+import dev.nightjar.budget.BudgetRecommender;
+import dev.nightjar.featurestore.RedisFeatureStore;
+import dev.nightjar.featurestore.EmbeddedFeatureStore;
+import dev.nightjar.featurestore.FeatureStore;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,7 +16,7 @@ import dev.nightjar.budget.TrainBudgetJob;
 import dev.nightjar.common.ExitCodes;
 import dev.nightjar.common.JobResult;
 import dev.nightjar.common.Settings;
-import dev.nightjar.publish.BudgetSavedModel;
+import dev.nightjar.budget.BudgetSavedModel;
 import dev.nightjar.sample.GenerateSampleJob;
 import dev.nightjar.tables.Warehouse;
 import dev.nightjar.testing.Jobs;

@@ -1,5 +1,10 @@
 package dev.nightjar.serving;
 
+import dev.nightjar.category.CategoryKind;
+import dev.nightjar.category.CategoryServed;
+import dev.nightjar.model.ServedVersion;
+import dev.nightjar.category.CategoryScorer;
+import dev.nightjar.featurestore.FeatureStore;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nightjar.category.KeslerModel;
 import dev.nightjar.common.Job;
@@ -91,7 +96,7 @@ public final class ServeBench implements Job {
       String model;
       if (context.config().hasPath("warehouse.root") && RegistryWatcher.alias(
           RegistryWatcher.modelsRoot(FeatureStore.localDir(Settings.string(context.config(), "warehouse.root"))),
-          ServedModel.CATEGORY, RegistryWatcher.CURRENT).isPresent()) {
+          CategoryKind.NAME, RegistryWatcher.CURRENT).isPresent()) {
         warehouse = FeatureStore.localDir(Settings.string(context.config(), "warehouse.root"));
         model = "registry";
       } else {
@@ -102,7 +107,7 @@ public final class ServeBench implements Job {
           w[i] = (float) (r.nextGaussian() * 0.5);
         }
         KeslerModel m = new KeslerModel("bench", Taxonomy.builtin(), w, Map.of()).setMinConfidence(0.3);
-        ServingFixtures.publish(warehouse, ServedModel.CATEGORY, 1, d -> ServingFixtures.categoryVersion(m, d));
+        ServingFixtures.publish(warehouse, CategoryKind.NAME, 1, d -> ServingFixtures.categoryVersion(m, d));
         model = "synthetic";
       }
       Map<String, String> sets = new LinkedHashMap<>();
@@ -119,15 +124,15 @@ public final class ServeBench implements Job {
       List<String> lines = new ArrayList<>();
       context.stage("start the service and warm up");
       try (ServingService service = ServingService.start(o, warehouse, Optional.empty())) {
-        String version = Long.toString(service.slot(ServedModel.CATEGORY).version().orElseThrow());
+        String version = Long.toString(service.slot(CategoryKind.NAME).version().orElseThrow());
         String tags = "model=" + model + " version=" + version + " terms=" + terms.size() + " server_threads=" + serverThreads
             + " tf_inter_op=" + o.tfInterOpThreads();
         ThreadLocal<Client> conn = ThreadLocal.withInitial(() -> new Client(service.port()));
         Call categorize = () -> conn.get().post("/v1/categorize", body);
         // Warm up the JIT and TensorFlow on both paths.
         run(categorize, clients, 3, Long.MAX_VALUE);
-        try (ModelSlot.Lease<ServedModel> lease = service.slot(ServedModel.CATEGORY).acquire().orElseThrow()) {
-          CategoryScorer scorer = lease.model().category();
+        try (ModelSlot.Lease<ServedVersion> lease = service.slot(CategoryKind.NAME).acquire().orElseThrow()) {
+          CategoryScorer scorer = ((CategoryServed) lease.model()).scorer();
           List<List<String>> one = List.of(terms);
           Call inProcess = () -> scorer.predict(one);
           run(inProcess, clients, 2, Long.MAX_VALUE);

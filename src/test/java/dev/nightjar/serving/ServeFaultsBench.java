@@ -1,5 +1,7 @@
 package dev.nightjar.serving;
 
+import dev.nightjar.category.CategoryKind;
+import dev.nightjar.model.ServedVersion;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nightjar.category.KeslerModel;
 import dev.nightjar.common.Job;
@@ -115,7 +117,7 @@ public final class ServeFaultsBench implements Job {
       w[i] = (float) (r.nextGaussian() * 0.5);
     }
     KeslerModel m = new KeslerModel("bench" + seed, Taxonomy.builtin(), w, Map.of()).setMinConfidence(0.3);
-    ServingFixtures.publish(warehouse, ServedModel.CATEGORY, version, d -> ServingFixtures.categoryVersion(m, d));
+    ServingFixtures.publish(warehouse, CategoryKind.NAME, version, d -> ServingFixtures.categoryVersion(m, d));
   }
 
   @Override
@@ -144,7 +146,7 @@ public final class ServeFaultsBench implements Job {
       byte[] product = new ObjectMapper().writeValueAsBytes(ServeBench.PRODUCT);
       List<byte[]> attacks = hostileRequests(o.maxInstances(), o.maxValuesPerInstance());
       try (ServingService service = ServingService.start(o, warehouse, Optional.empty())) {
-        ModelSlot<ServedModel> slot = service.slot(ServedModel.CATEGORY);
+        ModelSlot<ServedVersion> slot = service.slot(CategoryKind.NAME);
         context.stage("warm up");
         ThreadLocal<ServeBench.Client> conn = ThreadLocal.withInitial(() -> new ServeBench.Client(service.port()));
         ServeBench.run(() -> conn.get().post("/v1/categorize", product), clients, 3, Long.MAX_VALUE);
@@ -228,7 +230,7 @@ public final class ServeFaultsBench implements Job {
         threads.forEach(Thread::start);
         Thread.sleep(seconds * 1000 / 3);
         Files.move(staged.resolve("models/category/2"), warehouse.resolve("models/category/2"));
-        ServingFixtures.setAlias(warehouse, ServedModel.CATEGORY, "current", 2);
+        ServingFixtures.setAlias(warehouse, CategoryKind.NAME, "current", 2);
         Thread.sleep(seconds * 1000 / 3);
         Path broken = warehouse.resolve("models/category/.tmp-broken");
         Files.createDirectories(broken);
@@ -242,7 +244,7 @@ public final class ServeFaultsBench implements Job {
         byte[] pb = Files.readAllBytes(broken.resolve("saved_model.pb"));
         Files.write(broken.resolve("saved_model.pb"), Arrays.copyOf(pb, pb.length / 2));
         Files.move(broken, warehouse.resolve("models/category/3"));
-        ServingFixtures.setAlias(warehouse, ServedModel.CATEGORY, "current", 3);
+        ServingFixtures.setAlias(warehouse, CategoryKind.NAME, "current", 3);
         for (Thread t : threads) {
           t.join();
         }

@@ -1,7 +1,8 @@
 package dev.nightjar.serving;
 
+import dev.nightjar.search.BroadQueryKind;
 import dev.nightjar.category.KeslerModel;
-import dev.nightjar.publish.CategorySavedModel;
+import dev.nightjar.category.CategorySavedModel;
 import dev.nightjar.search.EntropyLookup;
 import dev.nightjar.taxonomy.Taxonomy;
 import java.io.IOException;
@@ -113,7 +114,7 @@ final class ServingFixtures {
   /** A broad_query version: the lookup file with the given lines. */
   static void broadQuery(Path dir, List<String> lines) throws IOException {
     try (Writer w = new OutputStreamWriter(
-        new GZIPOutputStream(Files.newOutputStream(dir.resolve(ServedModel.BROAD_QUERY_FILE))), StandardCharsets.UTF_8)) {
+        new GZIPOutputStream(Files.newOutputStream(dir.resolve(BroadQueryKind.FILE))), StandardCharsets.UTF_8)) {
       for (String l : lines) {
         w.write(l);
         w.write('\n');

@@ -223,7 +223,7 @@ class ServingLimitsTest {
     ServingFixtures.publish(warehouse, "category", 1, d -> ServingFixtures.category(d, 1));
     try (ServingService s = start(warehouse, Map.of())) {
       // Version 2 has its SavedModel but no metadata.json; version 3 a metadata.json without one.
-      Path v2 = ServingFixtures.publish(warehouse, "category", 2, d -> dev.nightjar.publish.CategorySavedModel.export(
+      Path v2 = ServingFixtures.publish(warehouse, "category", 2, d -> dev.nightjar.category.CategorySavedModel.export(
           new dev.nightjar.category.KeslerModel("m2", ServingFixtures.TAXONOMY, new float[1 << 12], Map.of()), d));
       s.pollRegistry();
       String expected2 = "java.lang.IllegalArgumentException: Cannot serve category version " + v2 + ": expected a"
@@ -233,7 +233,7 @@ class ServingLimitsTest {
       assertEquals(java.util.List.of("Cannot load category version 2 from " + v2 + "; still serving version 1: "
           + expected2), logged);
       Path v3 = ServingFixtures.publish(warehouse, "category", 3, d -> {
-        dev.nightjar.publish.CategorySavedModel.export(
+        dev.nightjar.category.CategorySavedModel.export(
             new dev.nightjar.category.KeslerModel("m3", ServingFixtures.TAXONOMY, new float[1 << 12], Map.of()), d);
         Files.writeString(d.resolve("metadata.json"), "{\"training_info\": {\"trainingDate\": \"2026-11-20\"}}");
       });

@@ -1,5 +1,9 @@
 package dev.nightjar.serving;
 
+import dev.nightjar.category.CategoryScorer;
+import dev.nightjar.featurestore.RedisFeatureStore;
+import dev.nightjar.featurestore.EmbeddedFeatureStore;
+import dev.nightjar.featurestore.FeatureStore;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
