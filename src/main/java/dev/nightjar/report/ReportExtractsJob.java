@@ -11,7 +11,7 @@ import dev.nightjar.common.JobResult;
 import dev.nightjar.common.OptionSpec;
 import dev.nightjar.common.Settings;
 import dev.nightjar.search.EntropyReport;
-import dev.nightjar.tables.ExportJob;
+import dev.nightjar.tables.JsonLines;
 import dev.nightjar.tables.Warehouse;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -84,7 +84,7 @@ public final class ReportExtractsJob implements Job {
       BiConsumer<String, Dataset<Row>> sink = (name, rows) -> {
         context.stage("extract " + name);
         try (Writer out = new OutputStreamWriter(fs.create(new Path(tmp, name + ".jsonl")), StandardCharsets.UTF_8)) {
-          extracts.put(name, ExportJob.writeJsonLines(rows, out));
+          extracts.put(name, JsonLines.write(rows, out));
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }

@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -68,7 +67,7 @@ public final class ExportJob implements Job {
         Files.createDirectories(output.toAbsolutePath().getParent());
       }
       try (BufferedWriter out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-        rows = writeJsonLines(df, out);
+        rows = JsonLines.write(df, out);
       }
       Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
@@ -77,15 +76,4 @@ public final class ExportJob implements Job {
     return JobResult.builder(name()).metric("exported_rows", rows).metric("output", output).build();
   }
 
-  /** Streams the rows as JSON Lines, one partition at a time on the driver; returns the row count. */
-  public static long writeJsonLines(Dataset<Row> df, Writer out) throws IOException {
-    long rows = 0;
-    Iterator<String> it = df.toJSON().toLocalIterator();
-    while (it.hasNext()) {
-      out.write(it.next());
-      out.write('\n');
-      rows++;
-    }
-    return rows;
-  }
 }
