@@ -1,17 +1,13 @@
 package dev.nightjar.budget;
 
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.util.List;
 import java.util.Map;
 
 /**
  * One shop's budget recommendation on demand: {@code recommend-budget}'s steps for a single
  * {@code budget_features} row, with the budget SavedModel ({@link BudgetScorer}) in place of the
- * Spark pipelines and {@link BudgetRule} for the choice. The order and the roundings are the
- * job's: range (the model's band with campaign history, else the cold-start range) rounded to
- * cents; lookalike objective below the minimum audience (one candidate), else the sales grid over
- * the rounded range; candidates rounded to cents; the chosen chance rounded to 4 decimals.
+ * Spark pipelines: the same {@link BudgetPlan} and {@link BudgetRule#choose}, the chosen chance
+ * rounded to 4 decimals as the job rounds it.
  */
 public final class BudgetRecommender {
   /** A recommendation: the columns of table {@code budget_recommendations}. */
@@ -26,26 +22,16 @@ public final class BudgetRecommender {
 
   public Recommendation recommend(BudgetScorer scorer, Map<String, ?> row) {
     BudgetScorer.Prediction base = scorer.predict(List.of(withBudget(row, 1.0))).get(0);
-    boolean history = number(row, "past_campaigns") > 0;
-    double low = round(history ? base.rangeLow() : options.defaultLow(), 2);
-    double high = round(history ? base.rangeHigh() : options.defaultHigh(), 2);
-    double visitors = number(row, "visitors_30d");
-    boolean lookalike = visitors < options.minAudience();
-    double[] candidates = lookalike
-        ? new double[] {BudgetRule.lookalikeBudget(visitors, options.minAudience(), base.costPerVisitor(), high)}
-        : BudgetRule.grid(low, high, options.gridPoints());
-    for (int k = 0; k < candidates.length; k++) {
-      candidates[k] = round(candidates[k], 2);
-    }
+    BudgetPlan plan = BudgetPlan.of(options, number(row, "past_campaigns"), base.rangeLow(), base.rangeHigh(),
+        number(row, "visitors_30d"), base.costPerVisitor());
+    double[] candidates = plan.candidates();
     double[] chances = scorer.chances(row, candidates);
     int pick = BudgetRule.choose(candidates, chances, options.minChance());
     if (pick < 0) {
       throw new IllegalStateException("No candidate budget has a chance of sales (all NaN) for row " + row);
     }
-    return new Recommendation(
-        lookalike ? RecommendBudgetJob.LOOKALIKE : RecommendBudgetJob.SALES,
-        low, high, candidates[pick], round(chances[pick], 4),
-        history ? RecommendBudgetJob.BASIS_MODEL : RecommendBudgetJob.BASIS_DEFAULT);
+    return new Recommendation(plan.objective(), plan.budgetLow(), plan.budgetHigh(), candidates[pick],
+        BudgetPlan.round(chances[pick], 4), plan.basis());
   }
 
   private static Map<String, Object> withBudget(Map<String, ?> row, double budget) {
@@ -62,11 +48,4 @@ public final class BudgetRecommender {
     return n.doubleValue();
   }
 
-  /** Spark SQL's {@code round(x, scale)} of a double: HALF_UP on its decimal representation. */
-  static double round(double x, int scale) {
-    if (Double.isNaN(x) || Double.isInfinite(x)) {
-      return x;
-    }
-    return BigDecimal.valueOf(x).setScale(scale, RoundingMode.HALF_UP).doubleValue();
-  }
 }

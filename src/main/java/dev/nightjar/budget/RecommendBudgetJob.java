@@ -1,7 +1,6 @@
 package dev.nightjar.budget;
 
 import dev.nightjar.evaluation.ModelMetrics;
-import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.call_udf;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
@@ -12,7 +11,6 @@ import static org.apache.spark.sql.functions.posexplode;
 import static org.apache.spark.sql.functions.round;
 import static org.apache.spark.sql.functions.sort_array;
 import static org.apache.spark.sql.functions.struct;
-import static org.apache.spark.sql.functions.when;
 
 import com.typesafe.config.Config;
 import dev.nightjar.common.Job;
@@ -29,7 +27,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF2;
-import org.apache.spark.sql.api.java.UDF3;
+import org.apache.spark.sql.api.java.UDF5;
 import org.apache.spark.sql.types.DataTypes;
 
 /**
@@ -60,7 +58,8 @@ public final class RecommendBudgetJob implements Job {
   static final String DEFAULT_HIGH = "budget.cold-start.budget-high";
 
   /** The recommendation settings; {@code serving.BudgetRecommender} reads the same ones. */
-  public record Options(double minChance, int gridPoints, double minAudience, double defaultLow, double defaultHigh) {
+  public record Options(double minChance, int gridPoints, double minAudience, double defaultLow, double defaultHigh)
+      implements java.io.Serializable {
     public static Options from(Config c) {
       double low = Settings.doubleIn(c, DEFAULT_LOW, 0.01, 1e12);
       double high = Settings.doubleIn(c, DEFAULT_HIGH, 0.01, 1e12);
@@ -90,14 +89,13 @@ public final class RecommendBudgetJob implements Job {
     Options.from(context.config());
   }
 
-  /** Registers the rule's UDFs (idempotent): one implementation for the job and the benchmark. */
-  static void registerUdfs(SparkSession spark, int gridPoints, double minChance, double minAudience) {
-    spark.udf().register("budget_grid", (UDF2<Double, Double, double[]>)
-        (low, high) -> BudgetRule.grid(low, high, gridPoints), DataTypes.createArrayType(DataTypes.DoubleType));
-    spark.udf().register("budget_lookalike", (UDF3<Double, Double, Double, Double>)
-        (visitors, cpv, high) -> BudgetRule.lookalikeBudget(visitors, minAudience, cpv, high), DataTypes.DoubleType);
+  /** Registers the rule's UDFs (idempotent): the plan and the choice, shared with serving. */
+  static void registerUdfs(SparkSession spark, Options o) {
+    spark.udf().register("budget_plan", (UDF5<Double, Double, Double, Double, Double, Row>)
+        (pastCampaigns, low, high, visitors, cpv) -> BudgetPlan.of(o, pastCampaigns, low, high, visitors, cpv).toRow(),
+        BudgetPlan.TYPE);
     spark.udf().register("budget_choose", (UDF2<scala.collection.Seq<Double>, scala.collection.Seq<Double>, Integer>)
-        (budgets, chances) -> BudgetRule.choose(toArray(budgets), toArray(chances), minChance), DataTypes.IntegerType);
+        (budgets, chances) -> BudgetRule.choose(toArray(budgets), toArray(chances), o.minChance()), DataTypes.IntegerType);
   }
 
   private static double[] toArray(scala.collection.Seq<Double> s) {
@@ -128,31 +126,27 @@ public final class RecommendBudgetJob implements Job {
       throw new JobFailedException("Table " + BudgetFeaturesJob.OUTPUT + " does not exist in warehouse "
           + w.root() + ": run budget-features for " + ds + " first");
     }
-    registerUdfs(w.spark(), o.gridPoints(), o.minChance(), o.minAudience());
+    registerUdfs(w.spark(), o);
 
     context.stage("recommend budgets and write " + OUTPUT);
     Dataset<Row> shops = BudgetModels.withInputs(
         w.read(BudgetFeaturesJob.OUTPUT, ds).where(col("point").equalTo(AsOfFeatures.POINT_CURRENT))
             .drop("budget").withColumn("budget", lit(1.0)));
     Dataset<Row> ranged = cpv.transform(range.transform(shops));
-    Column hasHistory = col("past_campaigns").gt(0);
-    Column low = when(hasHistory, col(BudgetModels.BUDGET_LOW)).otherwise(lit(o.defaultLow()));
-    Column high = when(hasHistory, col(BudgetModels.BUDGET_HIGH)).otherwise(lit(o.defaultHigh()));
-    Column lookalike = col("visitors_30d").lt(o.minAudience());
+    // Range, objective, basis and candidates: BudgetPlan, as the serving endpoint computes them.
+    Column plan = call_udf("budget_plan", col("past_campaigns").cast("double"), col(BudgetModels.BUDGET_LOW),
+        col(BudgetModels.BUDGET_HIGH), col("visitors_30d").cast("double"), exp(col(BudgetModels.CPV_PRED)));
     Dataset<Row> base = ranged.select(
-        col("shop_id"), col("visitors_30d"),
-        when(lookalike, lit(LOOKALIKE)).otherwise(lit(SALES)).as("objective"),
-        round(low, 2).as("budget_low"), round(high, 2).as("budget_high"),
-        when(hasHistory, lit(BASIS_MODEL)).otherwise(lit(BASIS_DEFAULT)).as("basis"),
-        exp(col(BudgetModels.CPV_PRED)).as("cpv"),
+        col("shop_id"), plan.as("plan"),
         // The state the chance model needs, without the budget it will be given.
         col("ln_visitors"), col("ln_conversion"), col("ln_sales"), col("ln_ad_spend"), col("ln_age"),
-        col("hist_w"), col("hist_success"));
-    Column candidates = when(col("objective").equalTo(LOOKALIKE),
-            array(call_udf("budget_lookalike", col("visitors_30d"), col("cpv"), col("budget_high"))))
-        .otherwise(call_udf("budget_grid", col("budget_low"), col("budget_high")));
-    Dataset<Row> exploded = base.select(col("*"), posexplode(candidates).as(new String[] {"k", "budget"}))
-        .withColumn("budget", round(col("budget"), 2))
+        col("hist_w"), col("hist_success"))
+        .select(col("shop_id"), col("plan.objective").as("objective"), col("plan.budget_low").as("budget_low"),
+            col("plan.budget_high").as("budget_high"), col("plan.basis").as("basis"), col("plan.candidates").as("candidates"),
+            col("ln_visitors"), col("ln_conversion"), col("ln_sales"), col("ln_ad_spend"), col("ln_age"),
+            col("hist_w"), col("hist_success"));
+    Dataset<Row> exploded = base.select(col("*"), posexplode(col("candidates")).as(new String[] {"k", "budget"}))
+        .drop("candidates")
         .withColumn("ln_budget", org.apache.spark.sql.functions.log(org.apache.spark.sql.functions.greatest(col("budget"), lit(0.01))));
     Dataset<Row> scored = chance.transform(exploded).withColumn("p", BudgetModels.chance());
     Dataset<Row> grouped = scored

@@ -17,5 +17,10 @@ public interface Endpoint {
   /** Its name in metrics: a fixed label, whatever the client sent. */
   String label();
 
+  /** How it is called, for the message of an unknown path (e.g. {@code /v1/broad-query?q=}). */
+  default String usage() {
+    return path();
+  }
+
   JsonNode answer(Request request) throws Exception;
 }

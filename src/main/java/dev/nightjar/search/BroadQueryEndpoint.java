@@ -27,6 +27,11 @@ final class BroadQueryEndpoint implements Endpoint {
   }
 
   @Override
+  public String usage() {
+    return "/v1/broad-query?q=";
+  }
+
+  @Override
   public JsonNode answer(Request request) {
     String q = request.query("q");
     if (q == null || q.isBlank()) {

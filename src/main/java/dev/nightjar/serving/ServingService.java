@@ -388,8 +388,8 @@ public final class ServingService implements AutoCloseable {
       }
       return ok(modelStatus(name));
     }
-    throw HttpError.notFound("No endpoint " + path + "; see /healthz, /metrics, /v1/models/NAME[:predict|/metadata],"
-        + (endpoints.isEmpty() ? "" : " " + String.join(", ", endpoints.keySet())));
+    throw HttpError.notFound("No endpoint " + path + "; see /healthz, /metrics, /v1/models/NAME[:predict|/metadata]"
+        + endpoints.values().stream().map(e -> ", " + e.usage()).collect(java.util.stream.Collectors.joining()));
   }
 
   private static void requireMethod(String method, String expected) {

@@ -116,7 +116,7 @@ class ServingFuzzTest {
     Map<String, String> sets = new LinkedHashMap<>();
     sets.put("serving.port", "0");
     sets.put("serving.host", "127.0.0.1");
-    sets.put("serving.models", "[category, affine]");
+    sets.put("serving.models", "[category, affine, budget, broad_query]");
     sets.put("serving.access-log", "\"" + accessLog + "\"");
     return ServingService.Options.from(Settings.load(new java.io.File("/nonexistent"), null, sets));
   }
