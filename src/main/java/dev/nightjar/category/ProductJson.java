@@ -59,7 +59,7 @@ final class ProductJson {
       } else if (v.isTextual()) {
         s = v.textValue();
       } else if (v.isArray()) {
-        // As ProductColumns: concat_ws(", ", list), which skips nulls.
+        // As the batch input's list fields (ProductColumns): nulls skipped, the rest joined.
         List<String> parts = new ArrayList<>(v.size());
         for (int i = 0; i < v.size(); i++) {
           JsonNode e = v.get(i);
@@ -70,7 +70,7 @@ final class ProductJson {
                 + " at index " + i);
           }
         }
-        s = String.join(", ", parts);
+        s = ProductText.joinList(parts);
       } else {
         throw HttpError.badRequest(field(where, f) + " must be a string or a list of strings, found " + HttpError.kind(v));
       }

@@ -14,7 +14,7 @@ import org.apache.spark.sql.types.StructField;
 /**
  * Brings any product input to the columns featurization reads: {@code product_id} and every
  * {@link ProductText#FIELDS} column as a string. Missing fields become null; an array field (tags
- * as a JSON list) is joined with commas; other columns are kept as they are.
+ * as a JSON list) is joined as {@link ProductText#joinList} joins it (the serving side's rule too); other columns are kept as they are.
  */
 public final class ProductColumns {
   private ProductColumns() {}
@@ -45,7 +45,7 @@ public final class ProductColumns {
   private static Column asString(StructField f) {
     Column c = functions.col(f.name());
     if (f.dataType() instanceof ArrayType) {
-      return functions.concat_ws(", ", c.cast(DataTypes.createArrayType(DataTypes.StringType)));
+      return functions.concat_ws(ProductText.LIST_SEPARATOR, c.cast(DataTypes.createArrayType(DataTypes.StringType)));
     }
     return c.cast(DataTypes.StringType);
   }

@@ -12,7 +12,26 @@ public final class ProductText {
   public static final List<String> FIELDS =
       List.of("title", "description", "collection", "tags", "vendor", "product_type");
 
+  /** How a list field (tags as a JSON list) becomes one string: its non-null items joined with this. */
+  public static final String LIST_SEPARATOR = ", ";
+
   private ProductText() {}
+
+  /** A list field as one string: its non-null items joined with {@link #LIST_SEPARATOR} (Spark's concat_ws). */
+  public static String joinList(List<String> items) {
+    StringBuilder sb = new StringBuilder();
+    boolean first = true;
+    for (String item : items) {
+      if (item != null) {
+        if (!first) {
+          sb.append(LIST_SEPARATOR);
+        }
+        sb.append(item);
+        first = false;
+      }
+    }
+    return sb.toString();
+  }
 
   /**
    * The tokens of all fields of one product, in one language ({@link TextCleaner#fields}). A field
