@@ -6,8 +6,8 @@ import static org.apache.spark.sql.functions.lit;
 
 import com.typesafe.config.Config;
 import dev.nightjar.common.Job;
-import dev.nightjar.common.JobFailedException;
 import dev.nightjar.common.JobContext;
+import dev.nightjar.common.JobFailedException;
 import dev.nightjar.common.JobResult;
 import dev.nightjar.common.OptionSpec;
 import dev.nightjar.common.Settings;

@@ -1,11 +1,11 @@
 package dev.nightjar.budget;
 
-import dev.nightjar.evaluation.ModelMetrics;
 import static org.apache.spark.sql.functions.col;
 
 import dev.nightjar.common.JobContext;
 import dev.nightjar.common.Settings;
 import dev.nightjar.evaluation.BlessingGate;
+import dev.nightjar.evaluation.ModelMetrics;
 import dev.nightjar.tables.Warehouse;
 import java.time.LocalDate;
 import java.util.ArrayList;

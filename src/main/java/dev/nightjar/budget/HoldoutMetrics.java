@@ -1,6 +1,5 @@
 package dev.nightjar.budget;
 
-import dev.nightjar.evaluation.ModelMetrics;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.floor;
@@ -9,6 +8,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
+import dev.nightjar.evaluation.ModelMetrics;
 import dev.nightjar.tables.Deterministic;
 import java.math.BigDecimal;
 import java.util.ArrayList;

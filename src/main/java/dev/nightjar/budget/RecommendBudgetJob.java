@@ -1,6 +1,5 @@
 package dev.nightjar.budget;
 
-import dev.nightjar.evaluation.ModelMetrics;
 import static org.apache.spark.sql.functions.call_udf;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
@@ -18,6 +17,7 @@ import dev.nightjar.common.JobContext;
 import dev.nightjar.common.JobFailedException;
 import dev.nightjar.common.JobResult;
 import dev.nightjar.common.Settings;
+import dev.nightjar.evaluation.ModelMetrics;
 import dev.nightjar.tables.Warehouse;
 import java.time.LocalDate;
 import java.util.List;

@@ -1,6 +1,5 @@
 package dev.nightjar.budget;
 
-import dev.nightjar.evaluation.ModelMetrics;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.greatest;
@@ -19,6 +18,7 @@ import dev.nightjar.common.JobFailedException;
 import dev.nightjar.common.JobResult;
 import dev.nightjar.common.Settings;
 import dev.nightjar.evaluation.BlessingGate;
+import dev.nightjar.evaluation.ModelMetrics;
 import dev.nightjar.tables.Deterministic;
 import dev.nightjar.tables.Warehouse;
 import java.time.LocalDate;

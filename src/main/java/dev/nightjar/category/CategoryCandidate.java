@@ -1,10 +1,10 @@
 package dev.nightjar.category;
 
-import dev.nightjar.model.Artifacts;
-import dev.nightjar.evaluation.BlessingGate;
-import dev.nightjar.model.Candidate;
 import com.typesafe.config.Config;
 import dev.nightjar.common.Settings;
+import dev.nightjar.evaluation.BlessingGate;
+import dev.nightjar.model.Artifacts;
+import dev.nightjar.model.Candidate;
 import dev.nightjar.tables.Warehouse;
 import java.io.IOException;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.nightjar.category;
 
-import dev.nightjar.http.HttpError;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.nightjar.http.HttpError;
 import dev.nightjar.text.ProductText;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,5 @@
 package dev.nightjar.publish;
 
-import dev.nightjar.registry.ModelRegistry;
 import dev.nightjar.common.CommandLine;
 import dev.nightjar.common.Job;
 import dev.nightjar.common.JobContext;
@@ -10,6 +9,7 @@ import dev.nightjar.common.Output;
 import dev.nightjar.common.Settings;
 import dev.nightjar.common.Suggest;
 import dev.nightjar.common.UsageException;
+import dev.nightjar.registry.ModelRegistry;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,6 +1,5 @@
 package dev.nightjar.publish;
 
-import dev.nightjar.registry.ModelRegistry;
 import com.typesafe.config.Config;
 import dev.nightjar.common.ExitCodes;
 import dev.nightjar.common.Job;

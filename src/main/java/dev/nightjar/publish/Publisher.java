@@ -1,9 +1,9 @@
 package dev.nightjar.publish;
 
-import dev.nightjar.model.Candidate;
-import dev.nightjar.registry.ModelRegistry;
 import dev.nightjar.evaluation.BlessingGate;
 import dev.nightjar.model.Artifacts;
+import dev.nightjar.model.Candidate;
+import dev.nightjar.registry.ModelRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

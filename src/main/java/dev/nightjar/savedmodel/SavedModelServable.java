@@ -1,10 +1,10 @@
 package dev.nightjar.savedmodel;
 
-import dev.nightjar.http.HttpError;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nightjar.http.HttpError;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;

@@ -1,9 +1,9 @@
 package dev.nightjar.savedmodel;
 
-import dev.nightjar.http.HttpError;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.nightjar.http.HttpError;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;

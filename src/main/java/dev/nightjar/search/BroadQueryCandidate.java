@@ -1,9 +1,9 @@
 package dev.nightjar.search;
 
-import dev.nightjar.model.Artifacts;
-import dev.nightjar.evaluation.BlessingGate;
-import dev.nightjar.model.Candidate;
 import com.typesafe.config.Config;
+import dev.nightjar.evaluation.BlessingGate;
+import dev.nightjar.model.Artifacts;
+import dev.nightjar.model.Candidate;
 import dev.nightjar.tables.Warehouse;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package dev.nightjar.serving;
 
-import dev.nightjar.http.HttpError;
 import com.sun.net.httpserver.HttpExchange;
+import dev.nightjar.http.HttpError;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLDecoder;

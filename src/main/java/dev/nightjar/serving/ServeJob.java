@@ -1,12 +1,12 @@
 package dev.nightjar.serving;
 
-import dev.nightjar.featurestore.FeatureStore;
 import dev.nightjar.common.Job;
 import dev.nightjar.common.JobContext;
 import dev.nightjar.common.JobFailedException;
 import dev.nightjar.common.JobResult;
 import dev.nightjar.common.OptionSpec;
 import dev.nightjar.common.Settings;
+import dev.nightjar.featurestore.FeatureStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

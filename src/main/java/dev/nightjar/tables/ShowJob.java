@@ -4,20 +4,20 @@ import dev.nightjar.common.Job;
 import dev.nightjar.common.JobContext;
 import dev.nightjar.common.JobResult;
 import dev.nightjar.common.OptionSpec;
+import dev.nightjar.common.Output;
 import dev.nightjar.common.Settings;
 import dev.nightjar.common.UsageException;
 import java.io.PrintStream;
-import dev.nightjar.common.Output;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.spark.sql.types.StructField;
-import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 
 /** {@code jobs/run show}: a table's schema, its row count per {@code ds}, and a few rows. */
 public final class ShowJob implements Job {

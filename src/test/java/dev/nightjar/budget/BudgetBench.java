@@ -1,7 +1,5 @@
 package dev.nightjar.budget;
 
-import dev.nightjar.sample.BudgetSample;
-import dev.nightjar.sample.TrueResponseModel;
 import static dev.nightjar.testing.BenchSupport.fmt;
 import static dev.nightjar.testing.BenchSupport.seconds;
 import static org.apache.spark.sql.functions.avg;
@@ -16,6 +14,8 @@ import dev.nightjar.common.JobContext;
 import dev.nightjar.common.JobResult;
 import dev.nightjar.common.OptionSpec;
 import dev.nightjar.common.Settings;
+import dev.nightjar.sample.BudgetSample;
+import dev.nightjar.sample.TrueResponseModel;
 import dev.nightjar.tables.Warehouse;
 import dev.nightjar.testing.BenchSupport;
 import java.nio.file.Path;

@@ -1,6 +1,5 @@
 package dev.nightjar.budget;
 
-import dev.nightjar.evaluation.ModelMetrics;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
@@ -13,6 +12,7 @@ import dev.nightjar.common.ExitCodes;
 import dev.nightjar.common.JobFailedException;
 import dev.nightjar.common.JobResult;
 import dev.nightjar.evaluation.BlessingGate;
+import dev.nightjar.evaluation.ModelMetrics;
 import dev.nightjar.sample.GenerateSampleJob;
 import dev.nightjar.tables.Warehouse;
 import dev.nightjar.testing.Jobs;

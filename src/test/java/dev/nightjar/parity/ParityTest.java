@@ -1,14 +1,14 @@
 package dev.nightjar.parity;
 
-import dev.nightjar.category.CategoryData;
-import dev.nightjar.category.CategorySavedModel;
-import dev.nightjar.budget.BudgetSavedModel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nightjar.budget.BudgetFeaturesJob;
 import dev.nightjar.budget.BudgetModels;
+import dev.nightjar.budget.BudgetSavedModel;
 import dev.nightjar.budget.TrainBudgetJob;
+import dev.nightjar.category.CategoryData;
+import dev.nightjar.category.CategorySavedModel;
 import dev.nightjar.category.KeslerModel;
 import dev.nightjar.category.PredictCategoryJob;
 import dev.nightjar.category.TrainCategoryJob;

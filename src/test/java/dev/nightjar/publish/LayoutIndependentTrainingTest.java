@@ -8,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nightjar.budget.BudgetFeaturesJob;
 import dev.nightjar.budget.BudgetModels;
-import dev.nightjar.evaluation.ModelMetrics;
 import dev.nightjar.budget.TrainBudgetJob;
 import dev.nightjar.common.JobResult;
+import dev.nightjar.evaluation.ModelMetrics;
 import dev.nightjar.sample.GenerateSampleJob;
 import dev.nightjar.tables.Warehouse;
 import dev.nightjar.testing.Jobs;

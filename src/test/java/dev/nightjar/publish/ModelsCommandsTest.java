@@ -1,11 +1,11 @@
 package dev.nightjar.publish;
 
-import dev.nightjar.registry.ModelRegistry;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nightjar.registry.ModelRegistry;
 import dev.nightjar.testing.Jobs;
 import java.nio.file.Files;
 import java.nio.file.Path;

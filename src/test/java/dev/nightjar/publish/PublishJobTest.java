@@ -1,9 +1,5 @@
 package dev.nightjar.publish;
 
-import dev.nightjar.model.Artifacts;
-import dev.nightjar.model.Candidate;
-import dev.nightjar.registry.ModelRegistry;
-import dev.nightjar.evaluation.BlessingGate;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,6 +15,10 @@ import dev.nightjar.category.TrainCategoryJob;
 import dev.nightjar.common.ExitCodes;
 import dev.nightjar.common.JobResult;
 import dev.nightjar.common.Settings;
+import dev.nightjar.evaluation.BlessingGate;
+import dev.nightjar.model.Artifacts;
+import dev.nightjar.model.Candidate;
+import dev.nightjar.registry.ModelRegistry;
 import dev.nightjar.sample.GenerateSampleJob;
 import dev.nightjar.search.EntropyJob;
 import dev.nightjar.search.EntropyLookup;

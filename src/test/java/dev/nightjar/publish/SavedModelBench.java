@@ -1,6 +1,7 @@
 package dev.nightjar.publish;
 
 import dev.nightjar.category.CategorySavedModel;
+import dev.nightjar.category.CategoryScorer;
 import dev.nightjar.category.KeslerModel;
 import dev.nightjar.common.Job;
 import dev.nightjar.common.JobContext;
@@ -8,7 +9,6 @@ import dev.nightjar.common.JobFailedException;
 import dev.nightjar.common.JobResult;
 import dev.nightjar.common.OptionSpec;
 import dev.nightjar.sample.ProductGenerator;
-import dev.nightjar.category.CategoryScorer;
 import dev.nightjar.taxonomy.Taxonomy;
 import dev.nightjar.testing.BenchSupport;
 import java.io.IOException;

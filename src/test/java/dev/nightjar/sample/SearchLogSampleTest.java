@@ -1,10 +1,10 @@
 package dev.nightjar.sample;
 
-import dev.nightjar.search.EntropyJob;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nightjar.common.JobResult;
+import dev.nightjar.search.EntropyJob;
 import dev.nightjar.tables.Quarantine;
 import dev.nightjar.tables.Warehouse;
 import dev.nightjar.testing.Jobs;

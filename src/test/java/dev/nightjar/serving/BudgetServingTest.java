@@ -1,22 +1,22 @@
 package dev.nightjar.serving;
 
-import dev.nightjar.featurestore.FeatureStoreTest;
-import dev.nightjar.budget.BudgetRecommender;
-import dev.nightjar.featurestore.RedisFeatureStore;
-import dev.nightjar.featurestore.EmbeddedFeatureStore;
-import dev.nightjar.featurestore.FeatureStore;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nightjar.budget.BudgetFeaturesJob;
 import dev.nightjar.budget.BudgetModels;
+import dev.nightjar.budget.BudgetRecommender;
+import dev.nightjar.budget.BudgetSavedModel;
 import dev.nightjar.budget.RecommendBudgetJob;
 import dev.nightjar.budget.TrainBudgetJob;
 import dev.nightjar.common.ExitCodes;
 import dev.nightjar.common.JobResult;
 import dev.nightjar.common.Settings;
-import dev.nightjar.budget.BudgetSavedModel;
+import dev.nightjar.featurestore.EmbeddedFeatureStore;
+import dev.nightjar.featurestore.FeatureStore;
+import dev.nightjar.featurestore.FeatureStoreTest;
+import dev.nightjar.featurestore.RedisFeatureStore;
 import dev.nightjar.sample.GenerateSampleJob;
 import dev.nightjar.tables.Warehouse;
 import dev.nightjar.testing.Jobs;

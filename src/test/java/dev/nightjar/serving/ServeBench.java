@@ -1,17 +1,17 @@
 package dev.nightjar.serving;
 
-import dev.nightjar.category.CategoryKind;
-import dev.nightjar.category.CategoryServed;
-import dev.nightjar.model.ServedVersion;
-import dev.nightjar.category.CategoryScorer;
-import dev.nightjar.featurestore.FeatureStore;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nightjar.category.CategoryKind;
+import dev.nightjar.category.CategoryScorer;
+import dev.nightjar.category.CategoryServed;
 import dev.nightjar.category.KeslerModel;
 import dev.nightjar.common.Job;
 import dev.nightjar.common.JobContext;
 import dev.nightjar.common.JobResult;
 import dev.nightjar.common.OptionSpec;
 import dev.nightjar.common.Settings;
+import dev.nightjar.featurestore.FeatureStore;
+import dev.nightjar.model.ServedVersion;
 import dev.nightjar.taxonomy.Taxonomy;
 import dev.nightjar.testing.BenchSupport;
 import java.io.BufferedInputStream;

@@ -1,14 +1,14 @@
 package dev.nightjar.serving;
 
-import dev.nightjar.category.CategoryKind;
-import dev.nightjar.model.ServedVersion;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nightjar.category.CategoryKind;
 import dev.nightjar.category.KeslerModel;
 import dev.nightjar.common.Job;
 import dev.nightjar.common.JobContext;
 import dev.nightjar.common.JobResult;
 import dev.nightjar.common.OptionSpec;
 import dev.nightjar.common.Settings;
+import dev.nightjar.model.ServedVersion;
 import dev.nightjar.taxonomy.Taxonomy;
 import dev.nightjar.testing.BenchSupport;
 import java.io.IOException;

@@ -1,8 +1,8 @@
 package dev.nightjar.serving;
 
-import dev.nightjar.search.BroadQueryKind;
-import dev.nightjar.category.KeslerModel;
 import dev.nightjar.category.CategorySavedModel;
+import dev.nightjar.category.KeslerModel;
+import dev.nightjar.search.BroadQueryKind;
 import dev.nightjar.search.EntropyLookup;
 import dev.nightjar.taxonomy.Taxonomy;
 import java.io.IOException;

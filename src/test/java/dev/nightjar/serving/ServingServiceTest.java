@@ -1,9 +1,5 @@
 package dev.nightjar.serving;
 
-import dev.nightjar.category.CategoryScorer;
-import dev.nightjar.featurestore.RedisFeatureStore;
-import dev.nightjar.featurestore.EmbeddedFeatureStore;
-import dev.nightjar.featurestore.FeatureStore;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,8 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nightjar.category.CategoryScorer;
 import dev.nightjar.category.KeslerModel;
 import dev.nightjar.common.Settings;
+import dev.nightjar.featurestore.EmbeddedFeatureStore;
+import dev.nightjar.featurestore.FeatureStore;
+import dev.nightjar.featurestore.RedisFeatureStore;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
