@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nightjar.featurestore.FeatureStore;
 import dev.nightjar.http.HttpError;
-import dev.nightjar.model.Endpoint;
 import dev.nightjar.model.Request;
 import java.util.Map;
 import java.util.Optional;
@@ -16,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * {@code POST /v1/budget}: a shop id, its latest features from the feature store, a
  * recommendation from {@link BudgetRecommender} (the batch job's steps for one row).
  */
-final class BudgetEndpoint implements Endpoint {
+final class BudgetEndpoint {
   private static final Logger LOG = LoggerFactory.getLogger(BudgetEndpoint.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -26,23 +25,7 @@ final class BudgetEndpoint implements Endpoint {
     this.recommender = new BudgetRecommender(options);
   }
 
-  @Override
-  public String path() {
-    return "/v1/budget";
-  }
-
-  @Override
-  public String method() {
-    return "POST";
-  }
-
-  @Override
-  public String label() {
-    return "budget";
-  }
-
-  @Override
-  public JsonNode answer(Request request) throws Exception {
+  JsonNode answer(Request request) throws Exception {
     JsonNode body = request.body();
     JsonNode id = body.isObject() ? body.get("shop_id") : null;
     if (id == null || !(id.isTextual() || id.isIntegralNumber()) || id.asText().isEmpty()) {

@@ -39,7 +39,7 @@ public final class BudgetKind implements ModelKind {
 
   @Override
   public List<Endpoint> endpoints(Config config) {
-    return List.of(new BudgetEndpoint(RecommendBudgetJob.Options.from(config)));
+    return List.of(Endpoint.post("/v1/budget", "budget", new BudgetEndpoint(RecommendBudgetJob.Options.from(config))::answer));
   }
 
   @Override

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.nightjar.model.Endpoint;
 import dev.nightjar.model.Request;
 import dev.nightjar.text.Featurization;
 import dev.nightjar.text.ProductText;
@@ -16,26 +15,10 @@ import java.util.List;
  * {@link Featurization#terms} of the model's recorded featurization (the batch jobs' code), scored
  * by {@link CategoryScorer}.
  */
-final class CategorizeEndpoint implements Endpoint {
+final class CategorizeEndpoint {
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
-  @Override
-  public String path() {
-    return "/v1/categorize";
-  }
-
-  @Override
-  public String method() {
-    return "POST";
-  }
-
-  @Override
-  public String label() {
-    return "categorize";
-  }
-
-  @Override
-  public JsonNode answer(Request request) {
+  static JsonNode answer(Request request) {
     ProductJson.Products in = ProductJson.products(request.body(), request.maxInstances());
     List<JsonNode> products = in.products();
     try (Request.Lease<CategoryServed> l = request.lease(CategoryKind.NAME, CategoryServed.class)) {

@@ -44,7 +44,7 @@ public final class CategoryKind implements ModelKind {
 
   @Override
   public List<Endpoint> endpoints(Config config) {
-    return List.of(new CategorizeEndpoint());
+    return List.of(Endpoint.post("/v1/categorize", "categorize", CategorizeEndpoint::answer));
   }
 
   @Override

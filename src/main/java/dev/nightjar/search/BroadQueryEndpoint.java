@@ -5,34 +5,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nightjar.http.HttpError;
-import dev.nightjar.model.Endpoint;
 import dev.nightjar.model.Request;
 import java.util.Optional;
 
 /** {@code GET /v1/broad-query?q=...}: the broad_query version's {@link EntropyLookup} entry for a query. */
-final class BroadQueryEndpoint implements Endpoint {
-  @Override
-  public String path() {
-    return "/v1/broad-query";
-  }
-
-  @Override
-  public String method() {
-    return "GET";
-  }
-
-  @Override
-  public String label() {
-    return "broad_query";
-  }
-
-  @Override
-  public String usage() {
-    return "/v1/broad-query?q=";
-  }
-
-  @Override
-  public JsonNode answer(Request request) {
+final class BroadQueryEndpoint {
+  static JsonNode answer(Request request) {
     String q = request.query("q");
     if (q == null || q.isBlank()) {
       throw HttpError.badRequest("Expected a query: /v1/broad-query?q=TEXT");

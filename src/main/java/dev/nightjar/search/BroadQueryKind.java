@@ -50,7 +50,7 @@ public final class BroadQueryKind implements ModelKind {
 
   @Override
   public List<Endpoint> endpoints(Config config) {
-    return List.of(new BroadQueryEndpoint());
+    return List.of(Endpoint.get("/v1/broad-query", "broad_query", BroadQueryEndpoint::answer).withUsage("/v1/broad-query?q="));
   }
 
   /** A served version: the lookup table alone. */

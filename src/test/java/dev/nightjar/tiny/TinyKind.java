@@ -1,6 +1,5 @@
 package dev.nightjar.tiny;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.typesafe.config.Config;
 import dev.nightjar.common.JobContext;
@@ -119,36 +118,18 @@ public final class TinyKind implements ModelKind {
 
   @Override
   public List<Endpoint> endpoints(Config config) {
-    return List.of(new Endpoint() {
-      @Override
-      public String path() {
-        return "/v1/tiny";
+    return List.of(Endpoint.get("/v1/tiny", "tiny", request -> {
+      String x = request.query("x");
+      double value;
+      try {
+        value = Double.parseDouble(x);
+      } catch (NullPointerException | NumberFormatException e) {
+        throw HttpError.badRequest("Expected /v1/tiny?x=NUMBER, found x = " + x);
       }
-
-      @Override
-      public String method() {
-        return "GET";
+      try (Request.Lease<Served> l = request.lease(NAME, Served.class)) {
+        return JsonNodeFactory.instance.objectNode().put("y", l.served().k() * value).put("model_version", l.version());
       }
-
-      @Override
-      public String label() {
-        return "tiny";
-      }
-
-      @Override
-      public JsonNode answer(Request request) {
-        String x = request.query("x");
-        double value;
-        try {
-          value = Double.parseDouble(x);
-        } catch (NullPointerException | NumberFormatException e) {
-          throw HttpError.badRequest("Expected /v1/tiny?x=NUMBER, found x = " + x);
-        }
-        try (Request.Lease<Served> l = request.lease(NAME, Served.class)) {
-          return JsonNodeFactory.instance.objectNode().put("y", l.served().k() * value).put("model_version", l.version());
-        }
-      }
-    });
+    }));
   }
 
   @Override
