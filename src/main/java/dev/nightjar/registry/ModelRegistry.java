@@ -43,6 +43,7 @@ public final class ModelRegistry {
   public static final String SAVED_MODEL = "saved_model.pb";
   public static final String CURRENT = "current";
   public static final String PREVIOUS = "previous";
+  /** The folder of a model's alias files (also read by {@link LocalRegistry}). */
   static final String ALIASES = "aliases";
   static final String VERDICTS = "verdicts";
   static final String DRAFT_PREFIX = ".tmp-";

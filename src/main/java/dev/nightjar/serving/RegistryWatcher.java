@@ -1,9 +1,9 @@
 package dev.nightjar.serving;
 
+import dev.nightjar.registry.LocalRegistry;
+import dev.nightjar.registry.ModelRegistry;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalLong;
@@ -21,7 +21,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class RegistryWatcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RegistryWatcher.class);
-  public static final String CURRENT = "current";
 
   private final Path modelsRoot;
   private final List<ModelSlot<?>> slots;
@@ -38,45 +37,16 @@ public final class RegistryWatcher implements AutoCloseable {
     });
   }
 
-  /** The models root of a warehouse directory. */
-  public static Path modelsRoot(Path warehouse) {
-    return warehouse.resolve("models");
-  }
-
-  /** The version an alias names, or empty when the alias file does not exist. */
-  public static OptionalLong alias(Path modelsRoot, String model, String alias) throws IOException {
-    Path f = modelsRoot.resolve(model).resolve("aliases").resolve(alias);
-    String text;
-    try {
-      text = Files.readString(f, StandardCharsets.UTF_8).trim();
-    } catch (NoSuchFileException e) {
-      return OptionalLong.empty();
-    }
-    try {
-      long v = Long.parseLong(text);
-      if (v < 1) {
-        throw new NumberFormatException();
-      }
-      return OptionalLong.of(v);
-    } catch (NumberFormatException e) {
-      throw new IOException("Alias " + f + " should hold a version number (1, 2, ...), found '" + text + "'");
-    }
-  }
-
-  public static Path versionDir(Path modelsRoot, String model, long version) {
-    return modelsRoot.resolve(model).resolve(Long.toString(version));
-  }
-
   /** Reads every alias once and offers the versions (what the timer does every interval). */
   public void pollOnce() {
     for (ModelSlot<?> slot : slots) {
       String problem = null;
       try {
-        OptionalLong v = alias(modelsRoot, slot.name(), CURRENT);
+        OptionalLong v = LocalRegistry.alias(modelsRoot, slot.name(), ModelRegistry.CURRENT);
         if (v.isEmpty()) {
-          problem = "no alias " + modelsRoot.resolve(slot.name()).resolve("aliases").resolve(CURRENT);
+          problem = "no alias " + LocalRegistry.aliasFile(modelsRoot, slot.name(), ModelRegistry.CURRENT);
         } else {
-          Path dir = versionDir(modelsRoot, slot.name(), v.getAsLong());
+          Path dir = LocalRegistry.versionDir(modelsRoot, slot.name(), v.getAsLong());
           if (!Files.isDirectory(dir)) {
             problem = "alias current names version " + v.getAsLong() + " but " + dir + " does not exist";
           } else {

@@ -15,6 +15,7 @@ import dev.nightjar.model.Endpoint;
 import dev.nightjar.model.ModelKind;
 import dev.nightjar.model.ModelKinds;
 import dev.nightjar.model.Request;
+import dev.nightjar.registry.LocalRegistry;
 import dev.nightjar.model.SavedModels;
 import dev.nightjar.model.ServedVersion;
 import dev.nightjar.savedmodel.SavedModelServable;
@@ -143,7 +144,7 @@ public final class ServingService implements AutoCloseable {
         }
       }
     }
-    this.watcher = new RegistryWatcher(RegistryWatcher.modelsRoot(warehouse), new ArrayList<>(slots.values()));
+    this.watcher = new RegistryWatcher(LocalRegistry.modelsRoot(warehouse), new ArrayList<>(slots.values()));
     this.json = new JsonBody(o.maxJsonDepth(), o.maxStringChars(), o.maxJsonTokens());
     this.limits = new TensorJson.Limits(o.maxInstances(), o.maxValuesPerInstance());
     this.metrics = new ServingMetrics(slots.values());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nightjar.registry.LocalRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -119,13 +120,13 @@ class ModelSlotTest {
 
   @Test
   void registryAliasesAreRead(@TempDir Path wh) throws Exception {
-    Path models = RegistryWatcher.modelsRoot(wh);
-    assertTrue(RegistryWatcher.alias(models, "category", "current").isEmpty());
+    Path models = LocalRegistry.modelsRoot(wh);
+    assertTrue(LocalRegistry.alias(models, "category", "current").isEmpty());
     ServingFixtures.setAlias(wh, "category", "current", 12);
-    assertEquals(12, RegistryWatcher.alias(models, "category", "current").getAsLong());
+    assertEquals(12, LocalRegistry.alias(models, "category", "current").getAsLong());
     Files.writeString(models.resolve("category/aliases/current"), "twelve\n");
     IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
-        () -> RegistryWatcher.alias(models, "category", "current"));
+        () -> LocalRegistry.alias(models, "category", "current"));
     assertEquals("Alias " + models.resolve("category/aliases/current")
         + " should hold a version number (1, 2, ...), found 'twelve'", e.getMessage());
 

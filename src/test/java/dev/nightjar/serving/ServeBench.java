@@ -1,6 +1,8 @@
 package dev.nightjar.serving;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nightjar.registry.ModelRegistry;
+import dev.nightjar.registry.LocalRegistry;
 import dev.nightjar.category.CategoryKind;
 import dev.nightjar.category.CategoryScorer;
 import dev.nightjar.category.CategoryServed;
@@ -94,9 +96,9 @@ public final class ServeBench implements Job {
     try {
       Path warehouse = work.resolve("warehouse");
       String model;
-      if (context.config().hasPath("warehouse.root") && RegistryWatcher.alias(
-          RegistryWatcher.modelsRoot(FeatureStore.localDir(Settings.string(context.config(), "warehouse.root"))),
-          CategoryKind.NAME, RegistryWatcher.CURRENT).isPresent()) {
+      if (context.config().hasPath("warehouse.root") && LocalRegistry.alias(
+          LocalRegistry.modelsRoot(FeatureStore.localDir(Settings.string(context.config(), "warehouse.root"))),
+          CategoryKind.NAME, ModelRegistry.CURRENT).isPresent()) {
         warehouse = FeatureStore.localDir(Settings.string(context.config(), "warehouse.root"));
         model = "registry";
       } else {
