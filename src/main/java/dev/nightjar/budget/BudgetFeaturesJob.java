@@ -1,8 +1,6 @@
 package dev.nightjar.budget;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.lit;
 
 import com.typesafe.config.Config;
 import dev.nightjar.common.Job;
@@ -14,6 +12,7 @@ import dev.nightjar.common.Settings;
 import dev.nightjar.featurestore.FeatureStore;
 import dev.nightjar.tables.Inputs;
 import dev.nightjar.tables.Quarantine;
+import dev.nightjar.tables.QuarantineGate;
 import dev.nightjar.tables.Warehouse;
 import java.time.LocalDate;
 import java.util.Iterator;
@@ -24,7 +23,6 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
-import org.apache.spark.storage.StorageLevel;
 
 /**
  * {@code jobs/run budget-features}: point-in-time shop features into table {@value #OUTPUT}
@@ -111,24 +109,6 @@ public final class BudgetFeaturesJob implements Job {
     }
   }
 
-  /** One classified input and its counts. */
-  private record Checked(String input, Dataset<Row> rows, long total, long bad) {
-    Dataset<Row> good() {
-      return rows.where(col(Quarantine.REASON).isNull());
-    }
-
-    Dataset<Row> rejected() {
-      return rows.where(col(Quarantine.REASON).isNotNull()).select(Quarantine.REASON, Quarantine.RAW);
-    }
-  }
-
-  private static Checked check(JobContext context, String input, Dataset<Row> classified) {
-    Dataset<Row> rows = classified.persist(StorageLevel.MEMORY_AND_DISK());
-    context.stage("check " + input);
-    Row counts = rows.agg(count(lit(1)), count(col(Quarantine.REASON))).first();
-    return new Checked(input, rows, counts.getLong(0), counts.getLong(1));
-  }
-
   @Override
   public JobResult run(JobContext context) {
     Options o = Options.from(context.config());
@@ -143,17 +123,18 @@ public final class BudgetFeaturesJob implements Job {
     BudgetInputs.requireColumns(dailyIn, o.daily(), BudgetInputs.DAILY_COLUMNS);
     BudgetInputs.requireColumns(campaignsIn, o.campaigns(), BudgetInputs.CAMPAIGN_COLUMNS);
 
-    Checked shops = check(context, o.shops(), BudgetInputs.classifyShops(shopsIn, o.shops(), ds));
-    Checked daily = null;
-    Checked campaigns = null;
-    try {
+    try (QuarantineGate gate = new QuarantineGate(name())) {
+      // Each input is counted and checked before the next is triaged against its good shops.
+      double share = o.maxQuarantineShare();
+      context.stage("check " + o.shops());
+      QuarantineGate.Passed shops = gate.pass(o.shops(), BudgetInputs.triageShops(shopsIn, o.shops(), ds), share);
       Dataset<Row> shopIds = shops.good().select("shop_id");
-      daily = check(context, o.daily(), BudgetInputs.classifyDaily(dailyIn, o.daily(), ds, shopIds));
-      campaigns = check(context, o.campaigns(),
-          BudgetInputs.classifyCampaigns(campaignsIn, o.campaigns(), ds, shopIds));
-      for (Checked c : List.of(shops, daily, campaigns)) {
-        Quarantine.checkShare(name(), c.input(), c.total(), c.rejected(), c.bad(), o.maxQuarantineShare());
-      }
+      context.stage("check " + o.daily());
+      QuarantineGate.Passed daily =
+          gate.pass(o.daily(), BudgetInputs.triageDaily(dailyIn, o.daily(), ds, shopIds), share);
+      context.stage("check " + o.campaigns());
+      QuarantineGate.Passed campaigns =
+          gate.pass(o.campaigns(), BudgetInputs.triageCampaigns(campaignsIn, o.campaigns(), ds, shopIds), share);
 
       context.stage("compute as-of features and write " + OUTPUT);
       Dataset<Row> features =
@@ -170,8 +151,7 @@ public final class BudgetFeaturesJob implements Job {
         }
       }
       context.stage("write quarantine");
-      long quarantined = Quarantine.write(w, name(), ds,
-          shops.rejected().unionByName(daily.rejected()).unionByName(campaigns.rejected()));
+      long quarantined = gate.writeRejects(w, ds);
       JobResult.Builder result = JobResult.builder(name())
           .rows(OUTPUT, written)
           .rows(Quarantine.TABLE, quarantined)
@@ -185,14 +165,6 @@ public final class BudgetFeaturesJob implements Job {
         result.metric("points." + r.getString(0), r.getLong(1));
       }
       return result.build();
-    } finally {
-      shops.rows().unpersist();
-      if (daily != null) {
-        daily.rows().unpersist();
-      }
-      if (campaigns != null) {
-        campaigns.rows().unpersist();
-      }
     }
   }
 }

@@ -19,7 +19,7 @@ import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.functions;
 
 /**
- * Typed, checked views of the three budget inputs. Each {@code classify*} method returns the rows
+ * Typed, checked views of the three budget inputs. Each {@code triage*} method returns the rows
  * with typed columns, the raw row as JSON ({@link Quarantine#RAW}) and a {@link Quarantine#REASON}
  * that is null for good rows; reasons read {@code TABLE:WHAT}, e.g. {@code
  * shop_daily:duplicate_day}. Among rows sharing a key, the first by content stays good.
@@ -100,7 +100,7 @@ final class BudgetInputs {
   }
 
   /** Columns shop_id, created (date), country, main_category, raw, reason. */
-  static Dataset<Row> classifyShops(Dataset<Row> in, String input, LocalDate ds) {
+  static Dataset<Row> triageShops(Dataset<Row> in, String input, LocalDate ds) {
     requireColumns(in, input, SHOP_COLUMNS);
     // try_cast everywhere below: under ANSI casts a value of the wrong type ('not a date', "many")
     // would fail the whole job; as null it is quarantined with its row's reason.
@@ -121,7 +121,7 @@ final class BudgetInputs {
   }
 
   /** Columns shop_id, day, visitors, orders, sales, ad_spend, marketing_sales, raw, reason. */
-  static Dataset<Row> classifyDaily(Dataset<Row> in, String input, LocalDate ds, Dataset<Row> goodShopIds) {
+  static Dataset<Row> triageDaily(Dataset<Row> in, String input, LocalDate ds, Dataset<Row> goodShopIds) {
     requireColumns(in, input, DAILY_COLUMNS);
     Dataset<Row> df = in.select(
         col("shop_id").cast("string").as("shop_id"),
@@ -147,7 +147,7 @@ final class BudgetInputs {
   }
 
   /** Columns campaign_id, shop_id, created, objective, budget, spend, visitors_acquired, sales_generated, raw, reason. */
-  static Dataset<Row> classifyCampaigns(Dataset<Row> in, String input, LocalDate ds, Dataset<Row> goodShopIds) {
+  static Dataset<Row> triageCampaigns(Dataset<Row> in, String input, LocalDate ds, Dataset<Row> goodShopIds) {
     requireColumns(in, input, CAMPAIGN_COLUMNS);
     Dataset<Row> df = in.select(
         col("campaign_id").cast("string").as("campaign_id"),

@@ -10,6 +10,7 @@ import dev.nightjar.common.JobResult;
 import dev.nightjar.common.OptionSpec;
 import dev.nightjar.common.Settings;
 import dev.nightjar.tables.Quarantine;
+import dev.nightjar.tables.QuarantineGate;
 import dev.nightjar.tables.Warehouse;
 import dev.nightjar.text.Featurization;
 import dev.nightjar.text.ProductRows;
@@ -24,7 +25,6 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
-import org.apache.spark.storage.StorageLevel;
 
 /**
  * {@code jobs/run predict-category}: categorizes products with a trained model into table
@@ -91,7 +91,7 @@ public final class PredictCategoryJob implements Job {
     }
     boolean raw = !o.products().isBlank();
     String input = raw ? o.products() : o.text().features();
-    Dataset<Row> classified;
+    Dataset<Row> triaged;
     boolean labelled = false;
     if (raw) {
       // Raw products are featurized here exactly as the model's features were.
@@ -101,20 +101,19 @@ public final class PredictCategoryJob implements Job {
       if (labelled) {
         products = products.withColumnRenamed("category", "true_category");
       }
-      classified = ProductRows.classify(CategoryText.tokenize(ProductRows.withRaw(products), input, featurization),
+      triaged = ProductRows.triage(CategoryText.tokenize(ProductRows.withRaw(products), input, featurization),
           CategoryText.TOKENS, null);
     } else {
       context.stage("read " + input + " (ds=" + context.runDate() + ")");
       Dataset<Row> rows = CategoryData.features(w, input, context.runDate(), featurization, "model " + modelPath).rows();
       // Featurize quarantined its bad rows already (one row per id, each with text).
-      classified = rows.withColumn(Quarantine.REASON, functions.lit(null).cast("string"))
+      triaged = rows.withColumn(Quarantine.REASON, functions.lit(null).cast("string"))
           .withColumn(Quarantine.RAW, functions.lit(null).cast("string"));
     }
-    classified = classified.persist(StorageLevel.MEMORY_AND_DISK());
-    try {
-      Quarantine.Checked checked = Quarantine.check(name(), input, classified, o.text().maxQuarantineShare());
+    try (QuarantineGate gate = new QuarantineGate(name())) {
+      QuarantineGate.Passed passed = gate.pass(input, triaged, o.text().maxQuarantineShare());
       context.stage("predict and write " + OUTPUT);
-      Dataset<Row> predicted = model.setPredictionCol("category").transform(checked.good());
+      Dataset<Row> predicted = model.setPredictionCol("category").transform(passed.good());
       Dataset<Row> out = predicted.select(col(ProductText.PRODUCT_ID), col("category"), col("category_id"),
           col("level_scores"), functions.lit(version).as("model_version"));
       java.util.Optional<Dataset<Row>> previous = CategoryReview.previousNight(w, OUTPUT, context.runDate());
@@ -125,17 +124,15 @@ public final class PredictCategoryJob implements Job {
       if (labelled) {
         context.stage("measure against the input's labels");
         Dataset<Row> scored = w.read(OUTPUT, context.runDate()).select("product_id", "category")
-            .join(checked.good().select(col("product_id"), col("true_category")), "product_id")
+            .join(passed.good().select(col("product_id"), col("true_category")), "product_id")
             .where(col("true_category").isNotNull());
         HierarchicalMetrics.Report report = HierarchicalMetrics.evaluate(scored, "category", "true_category");
         result.rows(CategoryMetrics.TABLE, CategoryMetrics.write(w, context.runDate(), CategoryMetrics.PREDICT, version, report));
         result.metric("hF", String.format(Locale.ROOT, "%.4f", report.overall().hF()))
             .metric("exact", String.format(Locale.ROOT, "%.4f", report.overall().exactAccuracy()));
       }
-      result.rows(Quarantine.TABLE, Quarantine.write(w, name(), context.runDate(), checked.rejected()));
+      result.rows(Quarantine.TABLE, gate.writeRejects(w, context.runDate()));
       return result.metric("model_version", version).build();
-    } finally {
-      classified.unpersist();
     }
   }
 

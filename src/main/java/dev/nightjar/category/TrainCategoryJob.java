@@ -13,6 +13,7 @@ import dev.nightjar.common.JobResult;
 import dev.nightjar.common.OptionSpec;
 import dev.nightjar.common.Settings;
 import dev.nightjar.tables.Quarantine;
+import dev.nightjar.tables.QuarantineGate;
 import dev.nightjar.tables.Warehouse;
 import dev.nightjar.taxonomy.Taxonomy;
 import dev.nightjar.text.FeatureHashing;
@@ -162,12 +163,11 @@ public final class TrainCategoryJob implements Job {
         when(col(CategoryText.TOKENS).isNull(), lit(CategoryData.NO_FEATURES))
             .when(col("category").isNull().or(functions.trim(col("category").cast("string")).equalTo("")), lit(MISSING_CATEGORY))
             .when(col("label_path").isNull(), lit(UNKNOWN_CATEGORY));
-    Dataset<Row> classified = ProductRows.classify(withPath, CategoryText.TOKENS, labelReason)
-        .persist(StorageLevel.MEMORY_AND_DISK());
-    try {
-      Quarantine.Checked checked = Quarantine.check(name(), labelsSpec, classified, o.text().maxQuarantineShare());
+    Dataset<Row> triaged = ProductRows.triage(withPath, CategoryText.TOKENS, labelReason);
+    try (QuarantineGate gate = new QuarantineGate(name())) {
+      QuarantineGate.Passed passed = gate.pass(labelsSpec, triaged, o.text().maxQuarantineShare());
       // Labels without titles (a bare labels table) are held out by their id.
-      Dataset<Row> good = checked.good()
+      Dataset<Row> good = passed.good()
           .withColumn("holdout", holdout(o.holdoutShare()).apply(functions.coalesce(col("title"), col(ProductText.PRODUCT_ID))))
           .select(col(ProductText.PRODUCT_ID), col(CategoryText.TOKENS), col("label_path"), col("holdout"));
       context.stage("train Kesler classifier (" + taxonomy.size() + " classes)");
@@ -217,10 +217,9 @@ public final class TrainCategoryJob implements Job {
       model.setPredictionCol("category");
       context.stage("save model");
       String path = save(w, model, context.runDate().toString());
-      result.rows(Quarantine.TABLE, Quarantine.write(w, name(), context.runDate(), checked.rejected()));
+      result.rows(Quarantine.TABLE, gate.writeRejects(w, context.runDate()));
       return result.metric("model", path).build();
     } finally {
-      classified.unpersist();
       tax.unpersist(false);
     }
   }

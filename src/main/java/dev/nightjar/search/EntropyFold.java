@@ -17,7 +17,7 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**
- * The per-query fold of {@link QueryEntropy#fold}: over one partition of the classified log (all
+ * The per-query fold of {@link QueryEntropy#fold}: over one partition of the triaged log (all
  * rows of a query in one partition, in any order), it passes refused rows through and turns each
  * query's good rows into one row of figures, the queries found by a 64-bit hash of the query. Every sum over a query's
  * categories is a double sum in category-id (name) order, so a query's figures depend only on its

@@ -16,6 +16,7 @@ import dev.nightjar.common.Settings;
 import dev.nightjar.common.UsageException;
 import dev.nightjar.tables.Inputs;
 import dev.nightjar.tables.Quarantine;
+import dev.nightjar.tables.QuarantineGate;
 import dev.nightjar.tables.Warehouse;
 import java.io.IOException;
 import java.time.LocalDate;
@@ -169,12 +170,13 @@ public final class EntropyJob implements Job {
     Warehouse w = Warehouse.of(context);
     LocalDate ds = context.runDate();
 
-    try (Computation c = Computation.prepare(context, w, o.products(), o.searchLog(), ds)) {
-      Dataset<Row> rejected = c.rejected();
+    try (Computation c = Computation.prepare(context, w, o.products(), o.searchLog(), ds);
+        QuarantineGate gate = new QuarantineGate(name())) {
       Map<String, Long> counts = c.counts();
       long total = counts.values().stream().mapToLong(Long::longValue).sum();
       long bad = total - counts.getOrDefault(GOOD, 0L);
-      Quarantine.checkShare(name(), o.searchLog(), total, rejected, bad, o.maxQuarantineShare());
+      // The fold counted the log rows (a good folded row stands for many) in its one pass.
+      gate.passCounted(o.searchLog(), c.triaged(), total, bad, o.maxQuarantineShare());
 
       context.stage("compute entropies");
       QueryEntropy.Entropies e = c.entropies();
@@ -206,7 +208,7 @@ public final class EntropyJob implements Job {
         exportDir = writeExport(w, o, ds, w.read(OUTPUT, ds));
       }
       context.stage("write quarantine");
-      long quarantined = Quarantine.write(w, name(), ds, rejected);
+      long quarantined = gate.writeRejects(w, ds);
       result.rows(Quarantine.TABLE, quarantined).metric("input_rows", total);
       for (String r : REASONS) {
         if (counts.containsKey(r)) {
@@ -266,7 +268,7 @@ public final class EntropyJob implements Job {
         // Folded in many small partitions, then merged without a shuffle into a few for what
         // follows (a row per query: little data).
         c.folded = QueryEntropy.fold(
-                classify(log, c.cats, c.catalogSize <= BROADCAST_MAX_PRODUCTS, uniqueHashes), c.cats, partitions)
+                triage(log, c.cats, c.catalogSize <= BROADCAST_MAX_PRODUCTS, uniqueHashes), c.cats, partitions)
             .coalesce(outputPartitions)
             .persist(StorageLevel.MEMORY_AND_DISK());
         Column reason = col(Quarantine.REASON);
@@ -308,9 +310,9 @@ public final class EntropyJob implements Job {
       return counts;
     }
 
-    /** The refused rows: {@value Quarantine#REASON}, {@value Quarantine#RAW}. */
-    Dataset<Row> rejected() {
-      return folded.where(col(Quarantine.REASON).isNotNull()).select(Quarantine.REASON, Quarantine.RAW);
+    /** The triaged log folded: a row per good query, a row per refused log row (with its reason and raw row). */
+    Dataset<Row> triaged() {
+      return folded;
     }
 
     QueryEntropy.Entropies entropies() {
@@ -379,7 +381,7 @@ public final class EntropyJob implements Job {
    * Adds {@value Quarantine#REASON} (null for a good row), {@value Quarantine#RAW} and the columns
    * {@link QueryEntropy#fold} reads.
    */
-  static Dataset<Row> classify(Dataset<Row> log, QueryEntropy.Categories cats, boolean broadcastCatalog,
+  static Dataset<Row> triage(Dataset<Row> log, QueryEntropy.Categories cats, boolean broadcastCatalog,
       boolean hashJoin) {
     Column raw = Quarantine.rawJson(log);
     Column searchesRaw = has(log, QueryEntropy.SEARCHES) ? col(QueryEntropy.SEARCHES) : lit(null);

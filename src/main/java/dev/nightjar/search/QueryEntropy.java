@@ -208,21 +208,21 @@ public final class QueryEntropy {
   public record Entropies(Dataset<Row> queries, Categories categories) {}
 
   /**
-   * The classified log folded per query, in one shuffle: {@link EntropyFold#OUTPUT} rows, refused
+   * The triaged log folded per query, in one shuffle: {@link EntropyFold#OUTPUT} rows, refused
    * rows passed through (reason and raw row) and one row of figures per query.
    *
-   * @param classified {@link EntropyFold#INPUT} columns: a null reason for a good row, whose
+   * @param triaged {@link EntropyFold#INPUT} columns: a null reason for a good row, whose
    *     {@value #QUERY} is normalized and {@value #TOP_ID} not null; a product repeated for a
    *     query counts once; a normalized query's volume is the sum over its spellings ({@value
    *     #RAW_HASH}) of their largest {@value #SEARCHES}
    * @param partitions the shuffle's partitions (the result has as many)
    */
-  public static Dataset<Row> fold(Dataset<Row> classified, Categories cats, int partitions) {
+  public static Dataset<Row> fold(Dataset<Row> triaged, Categories cats, int partitions) {
     Column[] in = Arrays.stream(EntropyFold.INPUT).map(functions::col).toArray(Column[]::new);
     // No sort: the fold finds each row's query by its hash in a map of the partition's queries
     // (a few thousand: the partitions are sized for it). Sorting each partition by the hash cost
     // more than the fold itself (reading the sorted rows back jumped across the sort buffer).
-    Dataset<Row> shuffled = classified.withColumn(EntropyFold.QUERY_HASH, functions.xxhash64(col(QUERY)))
+    Dataset<Row> shuffled = triaged.withColumn(EntropyFold.QUERY_HASH, functions.xxhash64(col(QUERY)))
         .select(in)
         .repartition(partitions, col(EntropyFold.QUERY_HASH));
     // The fold reads Spark's rows in place: as external Rows (a Row, a String and six boxed

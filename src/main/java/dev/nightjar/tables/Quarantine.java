@@ -36,35 +36,10 @@ public final class Quarantine {
     return warehouse.replace(TABLE, rejected.select(REASON, RAW), partition);
   }
 
-  /** Classified input split in good and rejected rows, with their counts and any extra aggregates. */
-  public record Checked(Dataset<Row> good, Dataset<Row> rejected, long total, long rejectedCount, Row extras) {}
-
-  /**
-   * Counts {@code classified} (rows with a {@value #REASON} column, null when good; persist it
-   * first) in one pass, with {@code extraAggregates} computed in the same pass, and fails when
-   * too many rows are bad (see {@link #checkShare}).
-   */
-  public static Checked check(String job, String input, Dataset<Row> classified, double maxShare,
-      Column... extraAggregates) {
-    Column[] aggs = new Column[1 + extraAggregates.length];
-    aggs[0] = functions.count(functions.col(REASON));
-    System.arraycopy(extraAggregates, 0, aggs, 1, extraAggregates.length);
-    Row counts = classified.agg(functions.count(functions.lit(1)), aggs).first();
-    long total = counts.getLong(0);
-    long bad = counts.getLong(1);
-    Dataset<Row> rejected = classified.where(functions.col(REASON).isNotNull());
-    checkShare(job, input, total, rejected, bad, maxShare);
-    Object[] extras = new Object[extraAggregates.length];
-    for (int i = 0; i < extras.length; i++) {
-      extras[i] = counts.get(2 + i);
-    }
-    return new Checked(classified.where(functions.col(REASON).isNull()), rejected, total, bad,
-        org.apache.spark.sql.RowFactory.create(extras));
-  }
-
   /**
    * Fails the job when more than {@code maxShare} of the input was quarantined, naming the input,
-   * the count and a sample. Called before anything is written, so a failed run changes nothing.
+   * the count and a sample. Called before anything is written, so a failed run changes nothing
+   * (see {@link QuarantineGate}).
    */
   public static void checkShare(
       String job, String input, long total, Dataset<Row> rejected, long rejectedCount,

@@ -13,13 +13,13 @@ import dev.nightjar.common.OptionSpec;
 import dev.nightjar.common.Settings;
 import dev.nightjar.tables.Inputs;
 import dev.nightjar.tables.Quarantine;
+import dev.nightjar.tables.QuarantineGate;
 import dev.nightjar.tables.Warehouse;
 import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
-import org.apache.spark.storage.StorageLevel;
 
 /**
  * {@code jobs/run featurize}: products to table {@value #OUTPUT} ({@code product_id}, the
@@ -128,33 +128,29 @@ public final class FeaturizeJob implements Job {
     kept.add(reason);
     kept.add(when(reason.isNotNull(), col(Quarantine.RAW)).as(Quarantine.RAW));
     kept.add(truncated.as("truncated_fields"));
-    Dataset<Row> classified = ProductRows.classify(featurized, ProductFeaturesTable.noText(), null)
-        .select(kept.toArray(new Column[0]))
-        .persist(StorageLevel.MEMORY_AND_DISK());
-    try {
+    Dataset<Row> triaged = ProductRows.triage(featurized, ProductFeaturesTable.noText(), null)
+        .select(kept.toArray(new Column[0]));
+    try (QuarantineGate gate = new QuarantineGate(name())) {
       context.stage("featurize, count rows and quarantine");
-      Quarantine.Checked checked =
-          Quarantine.check(name(), o.input(), classified, o.maxQuarantineShare(),
-              functions.coalesce(functions.sum("truncated_fields"), lit(0L)));
-      long truncatedFields = ((Number) checked.extras().get(0)).longValue();
+      QuarantineGate.Passed passed = gate.pass(o.input(), triaged, o.maxQuarantineShare(),
+          functions.coalesce(functions.sum("truncated_fields"), lit(0L)));
+      long truncatedFields = ((Number) passed.extras().get(0)).longValue();
 
       context.stage("write " + OUTPUT);
-      Dataset<Row> features = checked.good().select(kept.subList(0, 1 + ProductFeaturesTable.COLUMNS.size())
+      Dataset<Row> features = passed.good().select(kept.subList(0, 1 + ProductFeaturesTable.COLUMNS.size())
           .toArray(new Column[0]));
       long written = w.replacePartition(OUTPUT, features, context.runDate(), ProductFeaturesTable.WRITE_OPTIONS);
       context.stage("write quarantine");
-      long quarantined = Quarantine.write(w, name(), context.runDate(), checked.rejected());
+      long quarantined = gate.writeRejects(w, context.runDate());
       return JobResult.builder(name())
           .rows(OUTPUT, written)
           .rows(Quarantine.TABLE, quarantined)
-          .metric("input_rows", checked.total())
+          .metric("input_rows", passed.total())
           .metric("truncated_fields", truncatedFields)
           .metric("num_features", o.numFeatures())
           .metric("hash", FeatureHashing.HASH_NAME)
           .metric("featurization", o.featurization().describe())
           .build();
-    } finally {
-      classified.unpersist();
     }
   }
 }

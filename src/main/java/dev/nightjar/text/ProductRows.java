@@ -34,15 +34,15 @@ public final class ProductRows {
   }
 
   /**
-   * Classifies rows that have {@code tokensCol}. {@code extraReason} (may be null) is checked
+   * Triages rows that have {@code tokensCol}. {@code extraReason} (may be null) is checked
    * after the text and before duplicates, e.g. a missing label.
    */
-  public static Dataset<Row> classify(Dataset<Row> tokenized, String tokensCol, Column extraReason) {
-    return classify(tokenized, functions.size(col(tokensCol)).equalTo(0), extraReason);
+  public static Dataset<Row> triage(Dataset<Row> tokenized, String tokensCol, Column extraReason) {
+    return triage(tokenized, functions.size(col(tokensCol)).equalTo(0), extraReason);
   }
 
-  /** {@link #classify(Dataset, String, Column)}, {@code noText} true for a row without usable text. */
-  public static Dataset<Row> classify(Dataset<Row> tokenized, Column noText, Column extraReason) {
+  /** {@link #triage(Dataset, String, Column)}, {@code noText} true for a row without usable text. */
+  public static Dataset<Row> triage(Dataset<Row> tokenized, Column noText, Column extraReason) {
     boolean hasCorrupt = Arrays.asList(tokenized.columns()).contains(Inputs.CORRUPT_RECORD);
     Column id = col(ProductText.PRODUCT_ID);
     Column reason =
@@ -52,7 +52,7 @@ public final class ProductRows {
     if (extraReason != null) {
       reason = functions.coalesce(reason, extraReason);
     }
-    Dataset<Row> classified = tokenized.withColumn(Quarantine.REASON, reason);
+    Dataset<Row> triaged = tokenized.withColumn(Quarantine.REASON, reason);
     // Good rows first, then by content: a good row ranked after another good one is a duplicate.
     // Partitioned by the id alone, so an input already hashed by id is not shuffled again.
     Column[] order =
@@ -60,7 +60,7 @@ public final class ProductRows {
                 Stream.concat(ProductText.FIELDS.stream(), Stream.of(Quarantine.RAW)).map(f -> col(f).asc_nulls_first()))
             .toArray(Column[]::new);
     Column rank = functions.row_number().over(Window.partitionBy(id).orderBy(order));
-    return classified.withColumn(
+    return triaged.withColumn(
         Quarantine.REASON,
         when(col(Quarantine.REASON).isNull().and(rank.gt(1)), lit(DUPLICATE_ID))
             .otherwise(col(Quarantine.REASON)));

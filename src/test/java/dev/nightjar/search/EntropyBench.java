@@ -36,7 +36,7 @@ import org.apache.spark.sql.functions;
 
 /**
  * {@code jobs/bench entropy --rows N}: the entropy job's Spark computation (read Parquet,
- * normalize queries, join the catalog, classify, both levels of both entropies, decisions; output
+ * normalize queries, join the catalog, triage, both levels of both entropies, decisions; output
  * to Parquet) against DuckDB computing the same level-1 and level-2 entropies in SQL over the same
  * Parquet files. Both are warmed up on a small log first. The search log is generated in Spark:
  * each query draws its results from one focus leaf category with a query-specific probability
@@ -191,7 +191,7 @@ public final class EntropyBench implements Job {
   }
 
   /**
-   * The job's computation without its Delta writes: catalog, classification with the count of
+   * The job's computation without its Delta writes: catalog, triage with the count of
    * each quarantine reason (the job's own pass), entropies, decisions; returns the number of queries.
    */
   static long sparkPass(JobContext context, Warehouse w, String log, String catalogPath,
