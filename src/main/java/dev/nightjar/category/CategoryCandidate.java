@@ -43,7 +43,7 @@ final class CategoryCandidate implements Candidate {
     this.maxDrop = Settings.doubleIn(config, MAX_DROP, 0, 1);
     // The SavedModel must stop where predict-category stops.
     model.setMinConfidence(Settings.doubleIn(config, MIN_CONFIDENCE, 0, 1))
-        .setBeamWidth(Settings.intIn(config, dev.nightjar.category.PredictCategoryJob.BEAM_WIDTH, 1, 64));
+        .setBeamWidth(Settings.intIn(config, PredictCategoryJob.BEAM_WIDTH, 1, 64));
   }
 
   /** Checks the gate's settings without touching data. */
