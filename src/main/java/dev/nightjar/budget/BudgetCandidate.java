@@ -84,11 +84,6 @@ final class BudgetCandidate implements Candidate {
   }
 
   @Override
-  public boolean hasSavedModel() {
-    return true;
-  }
-
-  @Override
   public void writeArtifacts(Artifacts artifacts, Path draft) throws IOException {
     artifacts.writeSparkAndSavedModel(source, draft, dir -> BudgetSavedModel.export(source.toString(), dir));
   }

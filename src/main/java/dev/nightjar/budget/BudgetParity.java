@@ -38,6 +38,9 @@ final class BudgetParity implements ParityCheck {
   static final String MODEL = "parity.budget.model";
   static final String SAVED = "parity.budget.saved-model";
   private static final int BATCH = 512;
+  private static final List<OptionSpec> OPTIONS = List.of(
+      OptionSpec.config("budget-model", MODEL, "DIR", "Spark budget models (range, chance, cpv); empty = the run date's"),
+      OptionSpec.config("budget-saved-model", SAVED, "DIR", "their SavedModel; empty = export them now"));
 
   @Override
   public String diffName() {
@@ -46,9 +49,7 @@ final class BudgetParity implements ParityCheck {
 
   @Override
   public List<OptionSpec> options() {
-    return List.of(
-        OptionSpec.config("budget-model", MODEL, "DIR", "Spark budget models (range, chance, cpv); empty = the run date's"),
-        OptionSpec.config("budget-saved-model", SAVED, "DIR", "their SavedModel; empty = export them now"));
+    return OPTIONS;
   }
 
   @Override

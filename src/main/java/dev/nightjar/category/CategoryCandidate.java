@@ -144,11 +144,6 @@ final class CategoryCandidate implements Candidate {
   }
 
   @Override
-  public boolean hasSavedModel() {
-    return true;
-  }
-
-  @Override
   public void writeArtifacts(Artifacts artifacts, Path draft) throws IOException {
     artifacts.writeSparkAndSavedModel(source, draft, dir -> CategorySavedModel.export(model, dir));
   }

@@ -33,6 +33,11 @@ final class CategoryParity implements ParityCheck {
   static final String PRODUCTS = "parity.category.products";
   static final String PREDICTIONS = "parity.category.predictions";
   private static final int BATCH = 512;
+  private static final List<OptionSpec> OPTIONS = List.of(
+      OptionSpec.config("category-model", MODEL, "DIR", "trained category model; empty = newest"),
+      OptionSpec.config("category-saved-model", SAVED, "DIR", "its SavedModel; empty = export it now"),
+      OptionSpec.config("products", PRODUCTS, "PATH_OR_TABLE", "products of the predictions"),
+      OptionSpec.config("predictions", PREDICTIONS, "TABLE", "predict-category's output table"));
 
   private record Options(String model, String saved, String products, String predictions, double minConfidence,
       int beamWidth) {
@@ -51,11 +56,7 @@ final class CategoryParity implements ParityCheck {
 
   @Override
   public List<OptionSpec> options() {
-    return List.of(
-        OptionSpec.config("category-model", MODEL, "DIR", "trained category model; empty = newest"),
-        OptionSpec.config("category-saved-model", SAVED, "DIR", "its SavedModel; empty = export it now"),
-        OptionSpec.config("products", PRODUCTS, "PATH_OR_TABLE", "products of the predictions"),
-        OptionSpec.config("predictions", PREDICTIONS, "TABLE", "predict-category's output table"));
+    return OPTIONS;
   }
 
   @Override

@@ -12,25 +12,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * A served category version: its SavedModel (shared by TF Serving's API and the {@link
  * CategoryScorer}) and the featurization it was trained with, which turns a request's raw fields
  * into the model's terms.
  */
-public final class CategoryServed implements ServedVersion {
+public record CategoryServed(SavedModelServable bundle, CategoryScorer scorer, Featurization featurization)
+    implements ServedVersion {
   private static final ObjectMapper JSON = new ObjectMapper();
-
-  private final SavedModelServable savedModel;
-  private final CategoryScorer scorer;
-  private final Featurization featurization;
-
-  private CategoryServed(SavedModelServable savedModel, CategoryScorer scorer, Featurization featurization) {
-    this.savedModel = savedModel;
-    this.scorer = scorer;
-    this.featurization = featurization;
-  }
 
   /** Loads a version: its featurization first (a version without one is refused), then its SavedModel. */
   static CategoryServed load(Path dir, SavedModels savedModels) {
@@ -69,24 +59,5 @@ public final class CategoryServed implements ServedVersion {
           + "; republish the model with a featurization");
     }
     return Featurization.fromMap(JSON.convertValue(info, Map.class), meta.toString());
-  }
-
-  @Override
-  public Optional<SavedModelServable> savedModel() {
-    return Optional.of(savedModel);
-  }
-
-  public CategoryScorer scorer() {
-    return scorer;
-  }
-
-  public Featurization featurization() {
-    return featurization;
-  }
-
-  /** Closes the SavedModel bundle, which the scorer shares. */
-  @Override
-  public void close() {
-    savedModel.close();
   }
 }

@@ -30,8 +30,10 @@ public interface Candidate {
   /** Model-specific metadata: training date and data, feature size, hash and test vectors, configuration. */
   Map<String, Object> details();
 
-  /** Whether the version holds a TensorFlow SavedModel at its root. */
-  boolean hasSavedModel();
+  /** Whether the version holds a TensorFlow SavedModel at its root (most models do; a lookup table does not). */
+  default boolean hasSavedModel() {
+    return true;
+  }
 
   /**
    * Writes the artifacts into the draft directory. A SavedModel's {@code saved_model.pb} is written

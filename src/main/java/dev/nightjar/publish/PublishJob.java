@@ -37,7 +37,7 @@ public final class PublishJob implements Job {
 
   @Override
   public String description() {
-    return "publish the blessed models (" + String.join(", ", ModelKinds.names()) + ") into WAREHOUSE/models (exit 3 if one is not blessed)";
+    return "publish the blessed models (" + MODELS + ") into WAREHOUSE/models (exit 3 if one is not blessed)";
   }
 
   @Override

@@ -55,14 +55,10 @@ public final class BroadQueryKind implements ModelKind {
 
   /** A served version: the lookup table alone. */
   public record Served(EntropyLookup lookup) implements ServedVersion {
+    /** A table in memory: no SavedModel, nothing to release. */
     @Override
-    public Optional<SavedModelServable> savedModel() {
-      return Optional.empty();
-    }
-
-    @Override
-    public void close() {
-      // A table in memory: nothing to release.
+    public SavedModelServable bundle() {
+      return null;
     }
   }
 }

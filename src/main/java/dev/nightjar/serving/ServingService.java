@@ -353,9 +353,9 @@ public final class ServingService implements AutoCloseable {
       requireMethod(method, endpoint.method());
       String rawQuery = ex.getRequestURI().getRawQuery();
       if (endpoint.method().equals("POST")) {
-        return withJson(ex, deadline, body -> ok(endpoint.answer(new ModelRequest(body, rawQuery, deadline))));
+        return withJson(ex, deadline, body -> ok(endpoint.answer(new ModelRequest(this, body, rawQuery, deadline))));
       }
-      return ok(endpoint.answer(new ModelRequest(null, rawQuery, deadline)));
+      return ok(endpoint.answer(new ModelRequest(this, null, rawQuery, deadline)));
     }
     if (path.startsWith("/v1/models/")) {
       String rest = HttpInput.decode(path.substring("/v1/models/".length()), "the model path");
@@ -452,22 +452,8 @@ public final class ServingService implements AutoCloseable {
   }
 
   /** One request as a model kind's endpoint sees it. */
-  private final class ModelRequest implements Request {
-    private final JsonNode body;
-    private final String rawQuery;
-    private final Deadline deadline;
-
-    ModelRequest(JsonNode body, String rawQuery, Deadline deadline) {
-      this.body = body;
-      this.rawQuery = rawQuery;
-      this.deadline = deadline;
-    }
-
-    @Override
-    public JsonNode body() {
-      return body;
-    }
-
+  private record ModelRequest(ServingService service, JsonNode body, String rawQuery, Deadline deadline)
+      implements Request {
     @Override
     public String query(String name) {
       return HttpInput.queryParam(rawQuery, name);
@@ -480,39 +466,36 @@ public final class ServingService implements AutoCloseable {
 
     @Override
     public int maxInstances() {
-      return options.maxInstances();
+      return service.options.maxInstances();
     }
 
     @Override
     public Optional<FeatureStore> featureStore() {
-      return Optional.ofNullable(store);
+      return Optional.ofNullable(service.store);
     }
 
     @Override
     public <T extends ServedVersion> Request.Lease<T> lease(String model, Class<T> type) {
-      ModelSlot.Lease<ServedVersion> l = ServingService.this.lease(model);
+      ModelSlot.Lease<ServedVersion> l = service.lease(model);
       if (!type.isInstance(l.model())) {
         l.close();
         throw new IllegalStateException("Model '" + model + "' is served as " + l.model().getClass().getName()
             + ", expected " + type.getName());
       }
-      T served = type.cast(l.model());
-      return new Request.Lease<>() {
-        @Override
-        public T served() {
-          return served;
-        }
+      return new Leased<>(type.cast(l.model()), l);
+    }
+  }
 
-        @Override
-        public long version() {
-          return l.version();
-        }
+  /** An endpoint's hold on the version its request leased. */
+  private record Leased<T>(T served, ModelSlot.Lease<ServedVersion> slotLease) implements Request.Lease<T> {
+    @Override
+    public long version() {
+      return slotLease.version();
+    }
 
-        @Override
-        public void close() {
-          l.close();
-        }
-      };
+    @Override
+    public void close() {
+      slotLease.close();
     }
   }
 

@@ -34,7 +34,20 @@ import org.tensorflow.types.TString;
  * WAREHOUSE/models/NAME/VERSION/} (built under {@code .tmp-*} and renamed) and {@code
  * WAREHOUSE/models/NAME/aliases/current}.
  */
-final class ServingFixtures {
+public final class ServingFixtures {
+  /** A service on a free loopback port serving {@code category}, polling hourly, no access log; {@code extra} wins. */
+  public static ServingService start(Path warehouse, Map<String, String> extra) throws java.io.IOException {
+    Map<String, String> sets = new java.util.LinkedHashMap<>();
+    sets.put("serving.port", "0");
+    sets.put("serving.host", "127.0.0.1");
+    sets.put("serving.models", "[category]");
+    sets.put("serving.access-log", "none");
+    sets.put("serving.poll-interval-ms", "3600000");
+    sets.putAll(extra);
+    return ServingService.start(ServingService.Options.from(dev.nightjar.common.Settings.load(new java.io.File("/nonexistent"), null, sets)),
+        warehouse, java.util.Optional.empty());
+  }
+
   /** Three levels under A, one under F: ids 1..6. */
   static final Taxonomy TAXONOMY = Taxonomy.parseGoogle(new StringReader(
       "1 - A\n2 - A > B\n3 - A > C\n4 - A > C > D\n5 - A > C > E\n6 - F\n"), "tiny");

@@ -29,15 +29,7 @@ class ServingLimitsTest {
   @TempDir Path warehouse;
 
   static ServingService start(Path warehouse, Map<String, String> extra) throws IOException {
-    Map<String, String> sets = new LinkedHashMap<>();
-    sets.put("serving.port", "0");
-    sets.put("serving.host", "127.0.0.1");
-    sets.put("serving.models", "[category]");
-    sets.put("serving.access-log", "none");
-    sets.put("serving.poll-interval-ms", "3600000");
-    sets.putAll(extra);
-    return ServingService.start(ServingService.Options.from(Settings.load(new java.io.File("/nonexistent"), null, sets)),
-        warehouse, Optional.empty());
+    return ServingFixtures.start(warehouse, extra);
   }
 
   /** A request whose body arrives in two parts: the request thread waits for the second. */

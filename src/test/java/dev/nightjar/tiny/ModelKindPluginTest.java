@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nightjar.common.JobResult;
-import dev.nightjar.common.Settings;
 import dev.nightjar.model.ModelKinds;
 import dev.nightjar.parity.ParityJob;
 import dev.nightjar.publish.PublishJob;
+import dev.nightjar.serving.ServingFixtures;
 import dev.nightjar.serving.ServingService;
 import dev.nightjar.testing.Jobs;
 import java.net.URI;
@@ -19,10 +19,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,15 +52,8 @@ class ModelKindPluginTest {
     assertEquals(3.0, meta.path("metrics").path("k").asDouble());
     assertEquals("k = 3.0 > 0", meta.path("verdict").path("reasons").get(0).asText());
 
-    Map<String, String> sets = new LinkedHashMap<>();
-    sets.put("serving.port", "0");
-    sets.put("serving.host", "127.0.0.1");
-    sets.put("serving.models", "[tiny]");
-    sets.put("serving.access-log", "none");
-    sets.put("serving.poll-interval-ms", "3600000");
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    try (ServingService s = ServingService.start(ServingService.Options.from(Settings.load(null, null, sets)),
-        warehouse, Optional.empty())) {
+    try (ServingService s = ServingFixtures.start(warehouse, Map.of("serving.models", "[tiny]"))) {
       String base = "http://127.0.0.1:" + s.port();
       HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/tiny?x=2")).build(),
           HttpResponse.BodyHandlers.ofString());

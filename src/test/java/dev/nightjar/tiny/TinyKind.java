@@ -51,49 +51,50 @@ public final class TinyKind implements ModelKind {
     if (!Files.isRegularFile(dir.resolve(FILE))) {
       return Optional.empty();
     }
-    double k = read(dir);
-    return Optional.of(new Candidate() {
-      @Override
-      public String model() {
-        return NAME;
-      }
+    return Optional.of(new TinyCandidate(ds, dir, read(dir)));
+  }
 
-      @Override
-      public String sourceDate() {
-        return ds.toString();
-      }
+  /** The trained number of one date, as a publish candidate. */
+  record TinyCandidate(LocalDate ds, Path dir, double k) implements Candidate {
+    @Override
+    public String model() {
+      return NAME;
+    }
 
-      @Override
-      public org.apache.hadoop.fs.Path sourcePath() {
-        return new org.apache.hadoop.fs.Path(dir.toUri());
-      }
+    @Override
+    public String sourceDate() {
+      return ds.toString();
+    }
 
-      @Override
-      public Map<String, Object> metrics() {
-        return Map.of("k", k);
-      }
+    @Override
+    public org.apache.hadoop.fs.Path sourcePath() {
+      return new org.apache.hadoop.fs.Path(dir.toUri());
+    }
 
-      @Override
-      public BlessingGate.Verdict judge(Optional<Map<String, Object>> current) {
-        return k > 0 ? new BlessingGate.Verdict(true, List.of("k = " + k + " > 0"))
-            : new BlessingGate.Verdict(false, List.of("k = " + k + " is not above 0"));
-      }
+    @Override
+    public Map<String, Object> metrics() {
+      return Map.of("k", k);
+    }
 
-      @Override
-      public Map<String, Object> details() {
-        return Map.of("format", "one number in " + FILE);
-      }
+    @Override
+    public BlessingGate.Verdict judge(Optional<Map<String, Object>> current) {
+      return new BlessingGate.Verdict(k > 0, List.of(k > 0 ? "k = " + k + " > 0" : "k = " + k + " is not above 0"));
+    }
 
-      @Override
-      public boolean hasSavedModel() {
-        return false;
-      }
+    @Override
+    public Map<String, Object> details() {
+      return Map.of("format", "one number in " + FILE);
+    }
 
-      @Override
-      public void writeArtifacts(Artifacts artifacts, org.apache.hadoop.fs.Path draft) throws IOException {
-        artifacts.copy(new org.apache.hadoop.fs.Path(sourcePath(), FILE), new org.apache.hadoop.fs.Path(draft, FILE));
-      }
-    });
+    @Override
+    public boolean hasSavedModel() {
+      return false;
+    }
+
+    @Override
+    public void writeArtifacts(Artifacts artifacts, org.apache.hadoop.fs.Path draft) throws IOException {
+      artifacts.copy(new org.apache.hadoop.fs.Path(sourcePath(), FILE), new org.apache.hadoop.fs.Path(draft, FILE));
+    }
   }
 
   static double read(Path dir) throws IOException {
@@ -103,12 +104,9 @@ public final class TinyKind implements ModelKind {
   /** A served version: the number. */
   record Served(double k) implements ServedVersion {
     @Override
-    public Optional<SavedModelServable> savedModel() {
-      return Optional.empty();
+    public SavedModelServable bundle() {
+      return null;
     }
-
-    @Override
-    public void close() {}
   }
 
   @Override
