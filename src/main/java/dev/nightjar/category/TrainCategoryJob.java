@@ -162,7 +162,7 @@ public final class TrainCategoryJob implements Job {
         when(col(CategoryText.TOKENS).isNull(), lit(CategoryData.NO_FEATURES))
             .when(col("category").isNull().or(functions.trim(col("category").cast("string")).equalTo("")), lit(MISSING_CATEGORY))
             .when(col("label_path").isNull(), lit(UNKNOWN_CATEGORY));
-    Dataset<Row> classified = ProductRows.classify(withPath, CategoryText.TOKENS, labelReason)
+    Dataset<Row> classified = narrow(ProductRows.classify(withPath, CategoryText.TOKENS, labelReason))
         .persist(StorageLevel.MEMORY_AND_DISK());
     try {
       Quarantine.Checked checked = Quarantine.check(name(), labelsSpec, classified, o.text().maxQuarantineShare());
@@ -223,6 +223,23 @@ public final class TrainCategoryJob implements Job {
       classified.unpersist();
       tax.unpersist(false);
     }
+  }
+
+  /**
+   * What the rest of the run reads of the classified labels: the id, terms, label, title (the
+   * holdout's key), the reason, and the raw row only when refused. Persisted whole, the labels'
+   * text and raw JSON (the products table: descriptions) made the persisted rows ~10x wider than
+   * this and spilled at 1M products.
+   */
+  private static Dataset<Row> narrow(Dataset<Row> classified) {
+    List<Column> kept = new java.util.ArrayList<>(List.of(col(ProductText.PRODUCT_ID), col(CategoryText.TOKENS),
+        col("label_path")));
+    if (Arrays.asList(classified.columns()).contains("title")) {
+      kept.add(col("title"));
+    }
+    kept.add(col(Quarantine.REASON));
+    kept.add(when(col(Quarantine.REASON).isNotNull(), col(Quarantine.RAW)).as(Quarantine.RAW));
+    return classified.select(kept.toArray(new Column[0]));
   }
 
   /** Products whose normalized title hashes below the share are held out (near-duplicates together). */
