@@ -318,9 +318,8 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
     transient float[] model;
     /** The epoch's starting model, on the task only: what {@link #writeObject} compares with. */
     private transient float[] base;
-    /** After a sparse read: the changed pairs' indices and their (weight, accumulator) values. */
-    private transient int[] changed;
-    private transient float[] values;
+    /** After a sparse read: per changed pair, its index (as float bits), weight and accumulator. */
+    private transient float[] changed;
     final double loss;
     final double rows;
     final int tasks;
@@ -335,19 +334,17 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
         FloatArrays.write(out, model);
         return;
       }
-      int[] idx = new int[n];
-      float[] v = new float[2 * n];
+      // Per changed pair: its index (as the bits of a float: FloatArrays copies bits), weight, accumulator.
+      float[] v = new float[3 * n];
       int k = 0;
       for (int p = 0; p < model.length; p += 2) {
         if (differs(model, base, p)) {
-          idx[k] = p;
-          v[2 * k] = model[p];
-          v[2 * k + 1] = model[p + 1];
-          k++;
+          v[k++] = Float.intBitsToFloat(p);
+          v[k++] = model[p];
+          v[k++] = model[p + 1];
         }
       }
       out.writeInt(model.length);
-      IntArrays.write(out, idx);
       FloatArrays.write(out, v);
     }
 
@@ -358,10 +355,10 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
         return;
       }
       int length = in.readInt();
-      changed = IntArrays.read(in);
-      values = FloatArrays.read(in);
-      if (values.length != 2 * changed.length || length < 0) {
-        throw new java.io.IOException("Kesler partial: " + changed.length + " changed pairs but " + values.length + " values");
+      changed = FloatArrays.read(in);
+      if (changed.length % 3 != 0 || length < 0) {
+        throw new java.io.IOException("Kesler partial of " + length + " floats: expected 3 values per changed pair, found "
+            + changed.length);
       }
       this.length = length;
     }
@@ -408,13 +405,13 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
         throw new IllegalStateException("Kesler partial of " + length + " floats against a model of " + start.length);
       }
       float[] m = start.clone();
-      for (int k = 0; k < changed.length; k++) {
-        m[changed[k]] = values[2 * k];
-        m[changed[k] + 1] = values[2 * k + 1];
+      for (int k = 0; k < changed.length; k += 3) {
+        int p = Float.floatToRawIntBits(changed[k]);
+        m[p] = changed[k + 1];
+        m[p + 1] = changed[k + 2];
       }
       model = m;
       changed = null;
-      values = null;
       return m;
     }
 
@@ -431,39 +428,6 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
     /** The summed model (the one task's own when there was a single one). */
     float[] sum(float[] start) {
       return dense(start);
-    }
-  }
-
-  /** Large int arrays through Java serialization in bulk, as {@link FloatArrays} does floats. */
-  private static final class IntArrays {
-    private static final int CHUNK = 1 << 16;
-
-    static void write(java.io.DataOutput out, int[] a) throws java.io.IOException {
-      out.writeInt(a.length);
-      java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(4 * CHUNK);
-      for (int off = 0; off < a.length; off += CHUNK) {
-        int n = Math.min(CHUNK, a.length - off);
-        buf.clear();
-        buf.asIntBuffer().put(a, off, n);
-        out.write(buf.array(), 0, 4 * n);
-      }
-    }
-
-    static int[] read(java.io.DataInput in) throws java.io.IOException {
-      int length = in.readInt();
-      if (length < 0) {
-        throw new java.io.IOException("Kesler partial: expected a non-negative length, found " + length);
-      }
-      int[] a = new int[length];
-      byte[] bytes = new byte[4 * CHUNK];
-      java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
-      for (int off = 0; off < length; off += CHUNK) {
-        int n = Math.min(CHUNK, length - off);
-        in.readFully(bytes, 0, 4 * n);
-        buf.clear();
-        buf.asIntBuffer().get(a, off, n);
-      }
-      return a;
     }
   }
 
