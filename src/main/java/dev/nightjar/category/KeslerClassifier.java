@@ -216,17 +216,19 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
         // Summed in partition order: the same bits whichever task finishes first.
         Partial sum = Deterministic.reduceInOrder(
             examples.mapPartitions(it -> {
-                  float[] local = current.value().array().clone();
+                  float[] start = current.value().array();
+                  float[] local = start.clone();
                   double[] lr = trainer.epoch(local, it, ep, last);
-                  return List.of(new Partial(local, lr[0], lr[1], 1)).iterator();
+                  return List.of(Partial.ofTask(local, start, lr[0], lr[1])).iterator();
                 }),
-            Partial::add);
+            (a, b) -> Partial.add(a, b, current.value().array()));
         current.unpersist(false);
+        float[] summed = sum.sum(model);
         float[] next = new float[model.length];
         for (int j = 0; j < model.length; j += 2) {
-          next[j] = sum.model[j] / sum.tasks;
+          next[j] = summed[j] / sum.tasks;
           // Sum of the tasks' AdaGrad increments: each task started from the same accumulators.
-          next[j + 1] = sum.model[j + 1] - (sum.tasks - 1) * model[j + 1];
+          next[j + 1] = summed[j + 1] - (sum.tasks - 1) * model[j + 1];
         }
         model = next;
         if (last) {
@@ -303,23 +305,81 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
     });
   }
 
-  /** A task's model after one epoch, summed with the others' in partition order. */
+  /**
+   * A task's model after one epoch, summed with the others' in partition order. A task's own
+   * result ships only the (weight, accumulator) pairs its rows changed when that is smaller than
+   * the whole model (at 100k products a task touches a few of the 2^24 pairs; the dense 128 MB
+   * crossed serialization twice per task and epoch); the sum rebuilds each task's model from the
+   * epoch's starting one, so it adds the very same values as before, in the same order.
+   */
   static final class Partial implements java.io.Serializable {
-    private static final long serialVersionUID = 2L;
+    private static final long serialVersionUID = 3L;
     // Shipped in bulk (see FloatArrays): Java serialization writes a float[] value by value.
     transient float[] model;
+    /** The epoch's starting model, on the task only: what {@link #writeObject} compares with. */
+    private transient float[] base;
+    /** After a sparse read: per changed pair, its index (as float bits), weight and accumulator. */
+    private transient float[] changed;
     final double loss;
     final double rows;
     final int tasks;
 
     private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
       out.defaultWriteObject();
-      FloatArrays.write(out, model);
+      int n = base == null ? -1 : changedPairs(model, base);
+      // A changed pair costs 12 bytes sparse (index, two floats) against 8 for every pair dense.
+      boolean sparse = n >= 0 && 12L * n < 4L * model.length;
+      out.writeBoolean(sparse);
+      if (!sparse) {
+        FloatArrays.write(out, model);
+        return;
+      }
+      // Per changed pair: its index (as the bits of a float: FloatArrays copies bits), weight, accumulator.
+      float[] v = new float[3 * n];
+      int k = 0;
+      for (int p = 0; p < model.length; p += 2) {
+        if (differs(model, base, p)) {
+          v[k++] = Float.intBitsToFloat(p);
+          v[k++] = model[p];
+          v[k++] = model[p + 1];
+        }
+      }
+      out.writeInt(model.length);
+      FloatArrays.write(out, v);
     }
 
     private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
       in.defaultReadObject();
-      model = FloatArrays.read(in);
+      if (!in.readBoolean()) {
+        model = FloatArrays.read(in);
+        return;
+      }
+      int length = in.readInt();
+      changed = FloatArrays.read(in);
+      if (changed.length % 3 != 0 || length < 0) {
+        throw new java.io.IOException("Kesler partial of " + length + " floats: expected 3 values per changed pair, found "
+            + changed.length);
+      }
+      this.length = length;
+    }
+
+    /** The model's length, after a sparse read. */
+    private transient int length;
+
+    /** Bits, not values: -0 against 0 or a NaN must travel too. */
+    private static boolean differs(float[] a, float[] b, int p) {
+      return Float.floatToRawIntBits(a[p]) != Float.floatToRawIntBits(b[p])
+          || Float.floatToRawIntBits(a[p + 1]) != Float.floatToRawIntBits(b[p + 1]);
+    }
+
+    private static int changedPairs(float[] model, float[] base) {
+      int n = 0;
+      for (int p = 0; p < model.length; p += 2) {
+        if (differs(model, base, p)) {
+          n++;
+        }
+      }
+      return n;
     }
 
     Partial(float[] model, double loss, double rows, int tasks) {
@@ -329,11 +389,45 @@ public final class KeslerClassifier extends Estimator<KeslerModel> {
       this.tasks = tasks;
     }
 
-    static Partial add(Partial a, Partial b) {
-      for (int i = 0; i < a.model.length; i++) {
-        a.model[i] += b.model[i];
+    /** A task's result: its model after the epoch that started from {@code base}. */
+    static Partial ofTask(float[] model, float[] base, double loss, double rows) {
+      Partial p = new Partial(model, loss, rows, 1);
+      p.base = base;
+      return p;
+    }
+
+    /** The task's whole model: the starting one with the changed pairs written over it. */
+    private float[] dense(float[] start) {
+      if (model != null) {
+        return model;
       }
-      return new Partial(a.model, a.loss + b.loss, a.rows + b.rows, a.tasks + b.tasks);
+      if (start.length != length) {
+        throw new IllegalStateException("Kesler partial of " + length + " floats against a model of " + start.length);
+      }
+      float[] m = start.clone();
+      for (int k = 0; k < changed.length; k += 3) {
+        int p = Float.floatToRawIntBits(changed[k]);
+        m[p] = changed[k + 1];
+        m[p + 1] = changed[k + 2];
+      }
+      model = m;
+      changed = null;
+      return m;
+    }
+
+    /** {@code a + b}, either of them possibly sparse against {@code start} (the epoch's starting model). */
+    static Partial add(Partial a, Partial b, float[] start) {
+      float[] x = a.dense(start);
+      float[] y = b.dense(start);
+      for (int i = 0; i < x.length; i++) {
+        x[i] += y[i];
+      }
+      return new Partial(x, a.loss + b.loss, a.rows + b.rows, a.tasks + b.tasks);
+    }
+
+    /** The summed model (the one task's own when there was a single one). */
+    float[] sum(float[] start) {
+      return dense(start);
     }
   }
 

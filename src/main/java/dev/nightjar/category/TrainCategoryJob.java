@@ -163,7 +163,7 @@ public final class TrainCategoryJob implements Job {
         when(col(CategoryText.TOKENS).isNull(), lit(CategoryData.NO_FEATURES))
             .when(col("category").isNull().or(functions.trim(col("category").cast("string")).equalTo("")), lit(MISSING_CATEGORY))
             .when(col("label_path").isNull(), lit(UNKNOWN_CATEGORY));
-    Dataset<Row> triaged = ProductRows.triage(withPath, CategoryText.TOKENS, labelReason);
+    Dataset<Row> triaged = narrow(ProductRows.triage(withPath, CategoryText.TOKENS, labelReason));
     try (QuarantineGate gate = new QuarantineGate(name())) {
       QuarantineGate.Passed passed = gate.pass(labelsSpec, triaged, o.text().maxQuarantineShare());
       // Labels without titles (a bare labels table) are held out by their id.
@@ -222,6 +222,23 @@ public final class TrainCategoryJob implements Job {
     } finally {
       tax.unpersist(false);
     }
+  }
+
+  /**
+   * What the rest of the run reads of the triaged labels: the id, terms, label, title (the
+   * holdout's key), the reason, and the raw row only when refused. Persisted whole, the labels'
+   * text and raw JSON (the products table: descriptions) made the persisted rows ~10x wider than
+   * this and spilled at 1M products.
+   */
+  private static Dataset<Row> narrow(Dataset<Row> triaged) {
+    List<Column> kept = new java.util.ArrayList<>(List.of(col(ProductText.PRODUCT_ID), col(CategoryText.TOKENS),
+        col("label_path")));
+    if (Arrays.asList(triaged.columns()).contains("title")) {
+      kept.add(col("title"));
+    }
+    kept.add(col(Quarantine.REASON));
+    kept.add(when(col(Quarantine.REASON).isNotNull(), col(Quarantine.RAW)).as(Quarantine.RAW));
+    return triaged.select(kept.toArray(new Column[0]));
   }
 
   /** Products whose normalized title hashes below the share are held out (near-duplicates together). */
